@@ -1,0 +1,31 @@
+# Tenso for Go. `make test` is the project's test command (README, .ci/run).
+# Areas add their own targets in mk/*.mk and append them to TEST_EXTRA.
+GO ?= go
+TEST_EXTRA :=
+
+.PHONY: test vet gotest gotest-purego check fmt
+
+include $(wildcard mk/*.mk)
+
+test: vet gotest gotest-purego $(TEST_EXTRA)
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet: fmt
+	$(GO) vet ./...
+	GOARCH=arm64 $(GO) vet ./...
+
+gotest:
+	$(GO) test -race -count=1 ./...
+
+gotest-purego:
+	$(GO) test -tags purego -count=1 ./...
+
+# Cross-build the codec and the root package for every target.
+check:
+	GOOS=linux GOARCH=amd64 $(GO) build ./core .
+	GOOS=linux GOARCH=arm64 $(GO) build ./core .
+	GOOS=wasip1 GOARCH=wasm $(GO) build ./core .
+	GOOS=js GOARCH=wasm $(GO) build ./core .
+	GOOS=linux GOARCH=amd64 $(GO) build -tags purego ./core .

@@ -1,0 +1,120 @@
+package tenso
+
+import (
+	"io"
+
+	"github.com/tenso-go/tenso/core"
+)
+
+// Value types, aliases of package core so users import one package.
+type (
+	DType        = core.DType
+	Kind         = core.Kind
+	Value        = core.Value
+	Tensor       = core.Tensor
+	Bundle       = core.Bundle
+	Entry        = core.Entry
+	Sparse       = core.Sparse
+	SparseFormat = core.SparseFormat
+	Quantized    = core.Quantized
+	Scheme       = core.Scheme
+	Strings      = core.Strings
+	Ragged       = core.Ragged
+	IPCRef       = core.IPCRef
+	Options      = core.Options
+	Limits       = core.Limits
+	Info         = core.Info
+	FormatError  = core.FormatError
+	Reader       = core.Reader
+	Writer       = core.Writer
+)
+
+// Element types (FORMAT.md §4).
+const (
+	Float32    = core.Float32
+	Int32      = core.Int32
+	Float64    = core.Float64
+	Int64      = core.Int64
+	Uint8      = core.Uint8
+	Uint16     = core.Uint16
+	Bool       = core.Bool
+	Float16    = core.Float16
+	Int8       = core.Int8
+	Int16      = core.Int16
+	Uint32     = core.Uint32
+	Uint64     = core.Uint64
+	Complex64  = core.Complex64
+	Complex128 = core.Complex128
+	BFloat16   = core.BFloat16
+	QInt8      = core.QInt8
+	QUint8     = core.QUint8
+	QInt4      = core.QInt4
+	QUint4     = core.QUint4
+	String     = core.String
+	Bytes      = core.Bytes
+)
+
+// Packet kinds.
+const (
+	KindDense       = core.KindDense
+	KindQuantized   = core.KindQuantized
+	KindString      = core.KindString
+	KindRaggedFrame = core.KindRaggedFrame
+	KindRagged      = core.KindRagged
+	KindBundle      = core.KindBundle
+	KindSparseCOO   = core.KindSparseCOO
+	KindSparseCSR   = core.KindSparseCSR
+	KindSparseCSC   = core.KindSparseCSC
+	KindIPCRef      = core.KindIPCRef
+)
+
+// Sparse layouts and quantization schemes.
+const (
+	COO        = core.COO
+	CSR        = core.CSR
+	CSC        = core.CSC
+	PerTensor  = core.PerTensor
+	PerChannel = core.PerChannel
+	PerGroup   = core.PerGroup
+)
+
+// Errors; see package core for their meaning. Match with errors.Is.
+var (
+	ErrCorrupt     = core.ErrCorrupt
+	ErrTooLarge    = core.ErrTooLarge
+	ErrChecksum    = core.ErrChecksum
+	ErrUnsupported = core.ErrUnsupported
+	ErrUnframed    = core.ErrUnframed
+	ErrInvalid     = core.ErrInvalid
+)
+
+// Encode returns the packet for v (FORMAT.md; version 4).
+func Encode(v Value, o Options) ([]byte, error) { return core.Encode(v, o) }
+
+// Append appends the packet for v to dst and returns the extended slice.
+func Append(dst []byte, v Value, o Options) ([]byte, error) { return core.Append(dst, v, o) }
+
+// Decode decodes one packet with the default Limits. The returned value's
+// data are views into packet (no copy) for uncompressed bodies: they are
+// valid exactly as long as packet is, and change if packet changes.
+// Compressed bodies are decompressed into one exactly-sized allocation.
+func Decode(packet []byte) (Value, error) { return core.Decode(packet) }
+
+// DecodeWith is Decode under the given Limits.
+func DecodeWith(packet []byte, l Limits) (Value, error) { return core.DecodeWith(packet, l) }
+
+// Inspect describes a packet from its header alone (the reference's
+// get_packet_info, correct for v3 and v4 and for containers).
+func Inspect(packet []byte) (Info, error) { return core.Inspect(packet) }
+
+// NewReader returns a streaming reader of back-to-back packets.
+func NewReader(r io.Reader) *Reader { return core.NewReader(r) }
+
+// NewReaderLimits is NewReader with explicit Limits.
+func NewReaderLimits(r io.Reader, l Limits) *Reader { return core.NewReaderLimits(r, l) }
+
+// NewWriter returns a streaming writer; bodies are written without copying.
+func NewWriter(w io.Writer) *Writer { return core.NewWriter(w) }
+
+// NewStrings builds a UTF-8 string tensor.
+func NewStrings(values ...string) *Strings { return core.NewStrings(values...) }
