@@ -1,0 +1,19 @@
+# Serving (native/tensohttp, native/tensogrpc, native/tensonet, tenso serve/predict).
+# Their tests run under the top-level `go test -race ./...`; the generated gRPC
+# code is committed, so CI needs no protoc. `make proto` regenerates it with
+# protoc (Debian protobuf-compiler) and the pinned Go plugins below.
+PROTOC_GEN_GO_VERSION ?= v1.36.12
+PROTOC_GEN_GO_GRPC_VERSION ?= v1.6.1
+GOBIN_DIR := $(shell $(GO) env GOPATH)/bin
+
+.PHONY: proto proto-tools
+
+proto-tools:
+	$(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
+	$(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION)
+
+proto: proto-tools
+	PATH="$(GOBIN_DIR):$$PATH" protoc -I native/tensogrpc/proto \
+		--go_out=native/tensogrpc/tensopb --go_opt=paths=source_relative \
+		--go-grpc_out=native/tensogrpc/tensopb --go-grpc_opt=paths=source_relative \
+		native/tensogrpc/proto/tenso.proto
