@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"fmt"
+	"strconv"
 )
 
 // Sentinel errors. Bad data is reported as a *FormatError wrapping exactly
@@ -55,3 +56,5 @@ func ferr(sentinel error, off int64, field, format string, args ...any) *FormatE
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
 }
+
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -1,0 +1,499 @@
+package core
+
+import (
+	"math"
+
+	"github.com/zeebo/xxh3"
+)
+
+// Decode decodes one packet with the default Limits. Uncompressed bodies
+// are returned as views into p (no copy): they are valid exactly as long as
+// p's memory is, and they change if p changes. A compressed dense body is
+// decompressed into one exactly-sized allocation. Bytes after an
+// uncompressed top-level packet are ignored (use DecodePrefix to learn the
+// consumed length); a compressed dense packet extends to the end of p.
+func Decode(p []byte) (Value, error) { return DecodeWith(p, Limits{}) }
+
+// DecodeWith is Decode under the limits l (zero fields mean defaults).
+func DecodeWith(p []byte, l Limits) (Value, error) {
+	v, _, err := DecodePrefix(p, l)
+	return v, err
+}
+
+// DecodePrefix decodes the packet at the start of p under l and reports the
+// number of bytes it occupies.
+func DecodePrefix(p []byte, l Limits) (Value, int, error) {
+	l = l.norm()
+	d := decoder{lim: &l}
+	return d.decode(p, 0, 0, false)
+}
+
+// decodeExact decodes a packet that must occupy all of p (a container
+// value, a framed stream packet).
+func decodeExact(p []byte, l *Limits) (Value, error) {
+	d := decoder{lim: l}
+	v, _, err := d.decode(p, 0, 0, true)
+	return v, err
+}
+
+type decoder struct {
+	lim *Limits
+}
+
+// decode decodes the packet at the start of p. base is p's offset in the
+// top-level packet (for error offsets). With exact, the packet must end at
+// len(p) (a length-prefixed container value).
+func (d *decoder) decode(p []byte, base int64, depth int, exact bool) (Value, int, error) {
+	h, err := parseHeader(p, base)
+	if err != nil {
+		return nil, 0, err
+	}
+	switch h.kind {
+	case KindBundle:
+		return d.bundle(p, h, base, depth, exact)
+	case KindSparseCOO, KindSparseCSR, KindSparseCSC:
+		return d.sparse(p, h, base, depth, exact)
+	case KindIPCRef:
+		return d.ipcRef(p, h, base, exact)
+	}
+	pr, err := parsePrelude(p, h, base, d.lim)
+	if err != nil {
+		return nil, 0, err
+	}
+	switch h.kind {
+	case KindQuantized:
+		return d.quantized(p, &pr, base, exact)
+	case KindString, KindRaggedFrame:
+		return d.offsetPayload(p, &pr, base, exact)
+	}
+	return d.dense(p, &pr, base, exact)
+}
+
+// end checks that a packet of length n fits in p, and with exact that it
+// fills p.
+func end(p []byte, n int64, base int64, exact bool, what string) error {
+	if n > int64(len(p)) {
+		return ferr(ErrCorrupt, base+int64(len(p)), what, "truncated: the packet needs %d bytes, %d present", n, len(p))
+	}
+	if exact && n != int64(len(p)) {
+		return ferr(ErrCorrupt, base+n, what, "the packet ends at %d but its length prefix gives %d", n, len(p))
+	}
+	return nil
+}
+
+func checkFooter(footer []byte, sum uint64, base int64, at int64) error {
+	want := getU64(footer)
+	if want != sum {
+		return ferr(ErrChecksum, base+at, "integrity footer", "integrity check failed: footer 0x%016x, computed 0x%016x", want, sum)
+	}
+	return nil
+}
+
+func (d *decoder) dense(p []byte, pr *prelude, base int64, exact bool) (Value, int, error) {
+	B := int64(pr.body)
+	L := pr.bodyLen()
+	integ := pr.flags&FlagIntegrity != 0
+	if pr.flags&FlagCompression != 0 {
+		// The body is implicit: everything from B to the end of p, less
+		// the footer (FORMAT.md §6.4).
+		stop := int64(len(p))
+		if integ {
+			stop -= footerLen
+		}
+		if B > stop {
+			return nil, 0, ferr(ErrCorrupt, base+int64(len(p)), "body", "truncated: the compressed body starts at %d but the packet has %d bytes", B, len(p))
+		}
+		frame := p[B:stop]
+		if integ {
+			if err := checkFooter(p[stop:], xxh3.Hash(frame), base, stop); err != nil {
+				return nil, 0, err
+			}
+		}
+		out := make([]byte, L)
+		if err := DecodeLZ4Frames(out, frame, base+B); err != nil {
+			return nil, 0, err
+		}
+		return &Tensor{DType: pr.dtype, Shape: pr.shape, Data: out}, len(p), nil
+	}
+	n := B + L
+	if integ {
+		n += footerLen
+	}
+	if err := end(p, n, base, exact, "body"); err != nil {
+		return nil, 0, err
+	}
+	body := p[B : B+L : B+L]
+	if integ {
+		if err := checkFooter(p[B+L:], xxh3.Hash(body), base, B+L); err != nil {
+			return nil, 0, err
+		}
+	}
+	return &Tensor{DType: pr.dtype, Shape: pr.shape, Data: body}, int(n), nil
+}
+
+func (d *decoder) quantized(p []byte, pr *prelude, base int64, exact bool) (Value, int, error) {
+	B := int64(pr.body)
+	L := pr.bodyLen()
+	n := B + L
+	integ := pr.flags&FlagIntegrity != 0
+	if integ {
+		n += footerLen
+	}
+	if err := end(p, n, base, exact, "packed body"); err != nil {
+		return nil, 0, err
+	}
+	body := p[B : B+L : B+L]
+	if integ {
+		var hs xxh3.Hasher
+		hs.Reset()
+		_, _ = hs.Write(p[pr.metaStart:pr.metaEnd])
+		_, _ = hs.Write(body)
+		if err := checkFooter(p[B+L:], hs.Sum64(), base, B+L); err != nil {
+			return nil, 0, err
+		}
+	}
+	q := &Quantized{
+		DType: pr.dtype, Shape: pr.shape, Scheme: pr.scheme, Axis: pr.axis, GroupSize: pr.groupSize,
+		Scales: make([]float32, pr.nscales), ZeroPoints: make([]float32, pr.nscales), Data: body,
+	}
+	sc := p[pr.metaStart+10:]
+	zp := sc[4*pr.nscales:]
+	for i := 0; i < pr.nscales; i++ {
+		q.Scales[i] = float32At(sc, i)
+		q.ZeroPoints[i] = float32At(zp, i)
+	}
+	return q, int(n), nil
+}
+
+// offsetPayload decodes string packets and the RAGGED framing: (count+1)
+// u64 offsets followed by the payload (FORMAT.md §12, §13).
+func (d *decoder) offsetPayload(p []byte, pr *prelude, base int64, exact bool) (Value, int, error) {
+	B := int64(pr.body)
+	count := pr.elems // = shape[0]
+	offLen := 8 * (count + 1)
+	if B+offLen > int64(len(p)) {
+		return nil, 0, ferr(ErrCorrupt, base+int64(len(p)), "offsets", "truncated: %d offsets need %d bytes from %d, the packet has %d", count+1, offLen, B, len(p))
+	}
+	offs := p[B : B+offLen : B+offLen]
+	prev := getU64(offs)
+	if prev != 0 {
+		return nil, 0, ferr(ErrCorrupt, base+B, "offsets[0]", "first offset is %d, want 0", prev)
+	}
+	for i := int64(1); i <= count; i++ {
+		o := getU64(offs[8*i:])
+		if o < prev {
+			return nil, 0, ferr(ErrCorrupt, base+B+8*i, "offsets", "offset %d (%d) is smaller than offset %d (%d)", i, o, i-1, prev)
+		}
+		prev = o
+	}
+	if prev > uint64(d.lim.MaxBytes) {
+		return nil, 0, ferr(ErrTooLarge, base+B+8*count, "offsets", "payload length %d exceeds the limit of %d bytes", prev, d.lim.MaxBytes)
+	}
+	payStart := B + offLen
+	n := payStart + int64(prev)
+	integ := pr.flags&FlagIntegrity != 0
+	if integ {
+		n += footerLen
+	}
+	if err := end(p, n, base, exact, "payload"); err != nil {
+		return nil, 0, err
+	}
+	payload := p[payStart : payStart+int64(prev) : payStart+int64(prev)]
+	if integ {
+		if err := checkFooter(p[payStart+int64(prev):], xxh3.Hash(p[B:payStart+int64(prev)]), base, payStart+int64(prev)); err != nil {
+			return nil, 0, err
+		}
+	}
+	if pr.kind == KindRaggedFrame {
+		return &Ragged{
+			Splits:     &Tensor{DType: Uint64, Shape: []int{int(count + 1)}, Data: offs},
+			Flat:       &Tensor{DType: Uint8, Shape: []int{len(payload)}, Data: payload},
+			Framed:     true,
+			FrameDType: pr.dtype,
+		}, int(n), nil
+	}
+	if pr.dtype == String {
+		for i := int64(0); i < count; i++ {
+			a, b := getU64(offs[8*i:]), getU64(offs[8*i+8:])
+			if !validUTF8(payload[a:b]) {
+				return nil, 0, ferr(ErrCorrupt, base+payStart+int64(a), "string element", "element %d is not valid UTF-8", i)
+			}
+		}
+	}
+	return &Strings{DType: pr.dtype, Offsets: offs, Payload: payload}, int(n), nil
+}
+
+func (d *decoder) ipcRef(p []byte, h header, base int64, exact bool) (Value, int, error) {
+	if h.version != 4 {
+		return nil, 0, ferr(ErrUnsupported, base+4, "version", "a GPU IPC reference requires version 4")
+	}
+	if h.resv != 1 {
+		return nil, 0, ferr(ErrCorrupt, base+9, "reserved", "GPU IPC reference discriminator is %d, want 1", h.resv)
+	}
+	if h.ndim != 0 {
+		return nil, 0, ferr(ErrCorrupt, base+8, "ndim", "GPU IPC reference with ndim %d, want 0", h.ndim)
+	}
+	if err := end(p, ipcPacketLen, base, exact, "ipc reference"); err != nil {
+		return nil, 0, err
+	}
+	r := &IPCRef{Offset: getU64(p[74:]), NBytes: getU64(p[82:])}
+	copy(r.Handle[:], p[10:74])
+	copy(r.DeviceUUID[:], p[90:106])
+	return r, ipcPacketLen, nil
+}
+
+// lenPrefix reads a u32 length at p[at:] and checks that it fits in what
+// remains and in MaxBytes.
+func (d *decoder) lenPrefix(p []byte, at int, base int64, field string, entry int) (int, error) {
+	if len(p)-at < 4 {
+		if entry >= 0 {
+			field = "bundle entry " + itoa(entry) + " " + field
+		}
+		return 0, ferr(ErrCorrupt, base+int64(at), field, "truncated: length prefix needs 4 bytes, %d remain", len(p)-at)
+	}
+	n := int64(getU32(p[at:]))
+	if n <= d.lim.MaxBytes && n <= int64(len(p)-at-4) {
+		return int(n), nil
+	}
+	if entry >= 0 {
+		field = "bundle entry " + itoa(entry) + " " + field
+	}
+	if n > d.lim.MaxBytes {
+		return 0, ferr(ErrTooLarge, base+int64(at), field, "length %d exceeds the limit of %d bytes", n, d.lim.MaxBytes)
+	}
+	if n > int64(len(p)-at-4) {
+		return 0, ferr(ErrCorrupt, base+int64(at), field, "length %d runs past the end (%d bytes remain)", n, len(p)-at-4)
+	}
+	return int(n), nil
+}
+
+func (d *decoder) bundle(p []byte, h header, base int64, depth int, exact bool) (Value, int, error) {
+	if depth+1 > d.lim.MaxDepth {
+		return nil, 0, ferr(ErrTooLarge, base, "bundle", "nesting deeper than %d levels", d.lim.MaxDepth)
+	}
+	at := h.size
+	b := &Bundle{Entries: make([]Entry, 0, h.ndim)}
+	for i := 0; i < h.ndim; i++ {
+		kl, err := d.lenPrefix(p, at, base, "key length", i)
+		if err != nil {
+			return nil, 0, err
+		}
+		at += 4
+		key := p[at : at+kl]
+		if !validUTF8(key) {
+			return nil, 0, ferr(ErrCorrupt, base+int64(at), "bundle entry "+itoa(i)+" key", "key is not valid UTF-8")
+		}
+		at += kl
+		vl, err := d.lenPrefix(p, at, base, "value length", i)
+		if err != nil {
+			return nil, 0, err
+		}
+		at += 4
+		if vl < headerV3 {
+			return nil, 0, ferr(ErrCorrupt, base+int64(at-4), "bundle entry "+itoa(i)+" value length", "value length %d is shorter than a header", vl)
+		}
+		v, _, err := d.decode(p[at:at+vl:at+vl], base+int64(at), depth+1, true)
+		if err != nil {
+			return nil, 0, err
+		}
+		b.Entries = append(b.Entries, Entry{Key: string(key), Value: v})
+		at += vl
+	}
+	if exact && at != len(p) {
+		return nil, 0, ferr(ErrCorrupt, base+int64(at), "bundle", "the bundle ends at %d but its length prefix gives %d", at, len(p))
+	}
+	if r, ok, err := asRagged(b, base); ok || err != nil {
+		return r, at, err
+	}
+	return b, at, nil
+}
+
+// asRagged recognises the reference's three-key ragged bundle and
+// validates it (FORMAT.md §13).
+func asRagged(b *Bundle, base int64) (*Ragged, bool, error) {
+	e := b.Entries
+	if len(e) != 3 || e[0].Key != RaggedOffsetsKey || e[1].Key != RaggedFlatKey || e[2].Key != RaggedCountKey {
+		return nil, false, nil
+	}
+	bad := func(format string, args ...any) (*Ragged, bool, error) {
+		return nil, true, ferr(ErrCorrupt, base, "ragged", format, args...)
+	}
+	offs, ok1 := e[0].Value.(*Tensor)
+	flat, ok2 := e[1].Value.(*Tensor)
+	cnt, ok3 := e[2].Value.(*Tensor)
+	if !ok1 || !ok2 || !ok3 {
+		return bad("ragged bundle values must be dense tensors")
+	}
+	if !offs.DType.IsInteger() || len(offs.Shape) != 1 || offs.Shape[0] < 1 {
+		return bad("row splits must be a non-empty 1-D integer tensor, got %s %v", offs.DType, offs.Shape)
+	}
+	if len(flat.Shape) != 1 {
+		return bad("flat values must be 1-D, got shape %v", flat.Shape)
+	}
+	if !cnt.DType.IsInteger() || cnt.NumElements() != 1 {
+		return bad("count must be one integer, got %s %v", cnt.DType, cnt.Shape)
+	}
+	rows := offs.Shape[0] - 1
+	if c, ok := intAt(cnt, 0); !ok || c != int64(rows) {
+		return bad("count %d does not match %d row splits", c, rows+1)
+	}
+	prev, _ := intAt(offs, 0)
+	if prev != 0 {
+		return bad("first row split is %d, want 0", prev)
+	}
+	for i := 1; i <= rows; i++ {
+		s, ok := intAt(offs, i)
+		if !ok || s < prev {
+			return bad("row split %d (%d) is smaller than the one before (%d)", i, s, prev)
+		}
+		prev = s
+	}
+	if prev != int64(flat.Shape[0]) {
+		return bad("last row split is %d but flat holds %d values", prev, flat.Shape[0])
+	}
+	return &Ragged{Splits: offs, Flat: flat}, true, nil
+}
+
+// intAt reads element i of an integer tensor as int64; ok is false for a
+// uint64 value above MaxInt64.
+func intAt(t *Tensor, i int) (int64, bool) {
+	b := t.Data
+	switch t.DType {
+	case Int8:
+		return int64(int8(b[i])), true
+	case Uint8:
+		return int64(b[i]), true
+	case Int16:
+		return int64(int16(getU16(b[2*i:]))), true
+	case Uint16:
+		return int64(getU16(b[2*i:])), true
+	case Int32:
+		return int64(int32(getU32(b[4*i:]))), true
+	case Uint32:
+		return int64(getU32(b[4*i:])), true
+	case Int64:
+		return int64(getU64(b[8*i:])), true
+	case Uint64:
+		v := getU64(b[8*i:])
+		return int64(v), v <= math.MaxInt64
+	}
+	return 0, false
+}
+
+func (d *decoder) sparse(p []byte, h header, base int64, depth int, exact bool) (Value, int, error) {
+	if depth+1 > d.lim.MaxDepth {
+		return nil, 0, ferr(ErrTooLarge, base, "sparse", "nesting deeper than %d levels", d.lim.MaxDepth)
+	}
+	if h.ndim != 2 {
+		return nil, 0, ferr(ErrCorrupt, base+h.ndimOff(), "ndim", "sparse matrix with ndim %d, want 2", h.ndim)
+	}
+	shape, _, err := readShape(p, h.size, h.ndim, base, base+h.ndimOff(), d.lim)
+	if err != nil {
+		return nil, 0, err
+	}
+	at := h.size + 8
+	s := &Sparse{Shape: shape}
+	names := [3]string{"data", "indices", "indptr"}
+	switch h.kind {
+	case KindSparseCOO:
+		s.Format = COO
+		names = [3]string{"data", "row", "col"}
+	case KindSparseCSR:
+		s.Format = CSR
+	default:
+		s.Format = CSC
+	}
+	var comps [3]*Tensor
+	var compOff [3]int64
+	for i := range comps {
+		field := "sparse " + names[i]
+		n, err := d.lenPrefix(p, at, base, field+" length", -1)
+		if err != nil {
+			return nil, 0, err
+		}
+		at += 4
+		compOff[i] = base + int64(at)
+		v, _, err := d.decode(p[at:at+n:at+n], base+int64(at), depth+1, true)
+		if err != nil {
+			return nil, 0, err
+		}
+		t, ok := v.(*Tensor)
+		if !ok || len(t.Shape) != 1 {
+			return nil, 0, ferr(ErrCorrupt, compOff[i], field, "sparse component must be a 1-D dense tensor, got %s", describe(v))
+		}
+		if i > 0 && !t.DType.IsInteger() {
+			return nil, 0, ferr(ErrCorrupt, compOff[i], field, "index component has dtype %s, want an integer type", t.DType)
+		}
+		comps[i] = t
+		at += n
+	}
+	if exact && at != len(p) {
+		return nil, 0, ferr(ErrCorrupt, base+int64(at), "sparse", "the sparse packet ends at %d but its length prefix gives %d", at, len(p))
+	}
+	s.Data = comps[0]
+	if s.Format == COO {
+		s.Row, s.Col = comps[1], comps[2]
+	} else {
+		s.Indices, s.Indptr = comps[1], comps[2]
+	}
+	if err := validateSparse(s, compOff); err != nil {
+		return nil, 0, err
+	}
+	return s, at, nil
+}
+
+func describe(v Value) string {
+	if t, ok := v.(*Tensor); ok {
+		return "dense " + t.DType.String() + " of rank " + itoa(len(t.Shape))
+	}
+	return v.Kind().String()
+}
+
+// validateSparse checks index bounds and structure (FORMAT.md §9).
+func validateSparse(s *Sparse, off [3]int64) error {
+	rows, cols := int64(s.Shape[0]), int64(s.Shape[1])
+	nnz := s.Data.Shape[0]
+	inRange := func(t *Tensor, limit int64, o int64, name string) error {
+		for i := 0; i < t.Shape[0]; i++ {
+			v, ok := intAt(t, i)
+			if !ok || v < 0 || v >= limit {
+				return ferr(ErrCorrupt, o, "sparse "+name, "index %d is %d, out of range [0, %d)", i, v, limit)
+			}
+		}
+		return nil
+	}
+	if s.Format == COO {
+		if s.Row.Shape[0] != nnz || s.Col.Shape[0] != nnz {
+			return ferr(ErrCorrupt, off[1], "sparse row", "COO lengths differ: data %d, row %d, col %d", nnz, s.Row.Shape[0], s.Col.Shape[0])
+		}
+		if err := inRange(s.Row, rows, off[1], "row"); err != nil {
+			return err
+		}
+		return inRange(s.Col, cols, off[2], "col")
+	}
+	major, minor := rows, cols
+	if s.Format == CSC {
+		major, minor = cols, rows
+	}
+	if s.Indices.Shape[0] != nnz {
+		return ferr(ErrCorrupt, off[1], "sparse indices", "%d indices for %d values", s.Indices.Shape[0], nnz)
+	}
+	if int64(s.Indptr.Shape[0]) != major+1 {
+		return ferr(ErrCorrupt, off[2], "sparse indptr", "indptr has %d entries, want %d", s.Indptr.Shape[0], major+1)
+	}
+	prev, _ := intAt(s.Indptr, 0)
+	if prev != 0 {
+		return ferr(ErrCorrupt, off[2], "sparse indptr", "indptr[0] is %d, want 0", prev)
+	}
+	for i := 1; i < s.Indptr.Shape[0]; i++ {
+		v, ok := intAt(s.Indptr, i)
+		if !ok || v < prev {
+			return ferr(ErrCorrupt, off[2], "sparse indptr", "indptr[%d] (%d) is smaller than indptr[%d] (%d)", i, v, i-1, prev)
+		}
+		prev = v
+	}
+	if prev != int64(nnz) {
+		return ferr(ErrCorrupt, off[2], "sparse indptr", "indptr ends at %d but there are %d values", prev, nnz)
+	}
+	return inRange(s.Indices, minor, off[1], "indices")
+}
