@@ -1,0 +1,228 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"time"
+)
+
+// Reader reads packets one at a time from a stream of back-to-back packets
+// (FORMAT.md §16). It reads exactly the bytes of each packet and nothing
+// after it, so other data may follow on the stream. Memory is bounded: a
+// packet's buffer grows as its bytes arrive, never beyond the size its
+// validated fields give, so a truncated or lying stream costs memory in
+// proportion to the bytes actually received.
+//
+// Each packet gets its own buffer; decoded values are views into it and
+// stay valid after later reads. A Reader is not safe for concurrent use.
+// After an error every later call returns the same error.
+type Reader struct {
+	r   io.Reader
+	lim Limits
+	buf []byte
+	err error
+	ctx context.Context // set during ReadContext on plain readers
+}
+
+// minChunk bounds how far a packet's buffer grows ahead of the bytes
+// received (the first allocation, and the doubling steps after it).
+const minChunk = 64 << 10
+
+// NewReader returns a Reader with the default Limits.
+func NewReader(r io.Reader) *Reader { return NewReaderLimits(r, Limits{}) }
+
+// NewReaderLimits returns a Reader that applies l to every packet.
+func NewReaderLimits(r io.Reader, l Limits) *Reader {
+	return &Reader{r: r, lim: l.norm()}
+}
+
+// Read reads and decodes the next packet. It returns io.EOF when the stream
+// ends cleanly before a packet, and an error matching io.ErrUnexpectedEOF
+// when it ends inside one. A top-level compressed dense packet cannot be
+// delimited on a stream and is refused with ErrUnframed before any of its
+// body is read. Integrity footers are verified before the value is
+// returned.
+func (r *Reader) Read() (Value, error) {
+	p, err := r.ReadPacket()
+	if err != nil {
+		return nil, err
+	}
+	v, err := decodeExact(p, &r.lim)
+	if err != nil {
+		r.err = err
+		return nil, err
+	}
+	return v, nil
+}
+
+// ReadPacket reads the next packet's bytes without decoding its body
+// (framing and limits are checked). The slice is the caller's to keep.
+func (r *Reader) ReadPacket() ([]byte, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	r.buf = nil
+	var s source
+	// fill grows r.buf; keep s.buf in step with it.
+	s.fill = func(n int64) error {
+		err := r.fill(n)
+		s.buf = r.buf
+		return err
+	}
+	n, err := s.frame(&r.lim, false)
+	if err != nil {
+		r.err = err
+		return nil, err
+	}
+	p := r.buf[:n:n]
+	r.buf = nil
+	return p, nil
+}
+
+// fill reads until r.buf holds n bytes.
+func (r *Reader) fill(n int64) error {
+	if r.ctx != nil {
+		if err := r.ctx.Err(); err != nil {
+			return fmt.Errorf("tenso: read interrupted: %w", err)
+		}
+	}
+	for int64(len(r.buf)) < n {
+		if int64(cap(r.buf)) < n {
+			c := int64(2 * cap(r.buf))
+			if c < int64(len(r.buf))+minChunk {
+				c = int64(len(r.buf)) + minChunk
+			}
+			// A reader that knows how many bytes it holds lets us size
+			// the buffer exactly: those bytes have arrived.
+			if lr, ok := r.r.(interface{ Len() int }); ok && int64(lr.Len()) >= n-int64(len(r.buf)) {
+				c = n
+			}
+			if c > n {
+				c = n
+			}
+			nb := make([]byte, len(r.buf), c)
+			copy(nb, r.buf)
+			r.buf = nb
+		}
+		m, err := r.r.Read(r.buf[len(r.buf):min(int64(cap(r.buf)), n)])
+		r.buf = r.buf[:len(r.buf)+m]
+		if int64(len(r.buf)) >= n {
+			return nil
+		}
+		if err != nil {
+			if err == io.EOF {
+				if len(r.buf) == 0 {
+					return io.EOF
+				}
+				return fmt.Errorf("tenso: stream ended after %d bytes of a packet that needs at least %d: %w", len(r.buf), n, io.ErrUnexpectedEOF)
+			}
+			return fmt.Errorf("tenso: reading packet: %w", err)
+		}
+		if m == 0 && r.ctx != nil {
+			if err := r.ctx.Err(); err != nil {
+				return fmt.Errorf("tenso: read interrupted: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+type deadliner interface {
+	SetReadDeadline(time.Time) error
+}
+
+// ReadContext is Read bounded by ctx. On a reader with read deadlines (a
+// net.Conn) a cancelled or expired ctx interrupts a blocked read at once;
+// on other readers ctx is checked between reads. An interrupted read
+// leaves the stream mid-packet, so the Reader stays failed afterwards.
+func (r *Reader) ReadContext(ctx context.Context) (Value, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("tenso: read interrupted: %w", err)
+	}
+	dl, ok := r.r.(deadliner)
+	if !ok {
+		r.ctx = ctx
+		defer func() { r.ctx = nil }()
+		return r.Read()
+	}
+	if d, ok := ctx.Deadline(); ok {
+		_ = dl.SetReadDeadline(d)
+	}
+	stop := context.AfterFunc(ctx, func() { _ = dl.SetReadDeadline(time.Unix(1, 0)) })
+	v, err := r.Read()
+	if !stop() || ctx.Err() != nil {
+		if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+			err = fmt.Errorf("tenso: read interrupted: %w", context.Cause(ctx))
+			r.err = err
+		}
+	}
+	_ = dl.SetReadDeadline(time.Time{})
+	return v, err
+}
+
+// Writer writes packets to a stream, exactly the bytes Encode produces,
+// with header and bodies as separate buffers: net.Conn and *os.File (on
+// Linux) get one writev per packet, and no body byte is copied. After a
+// write error every later call returns it. A Writer is not safe for
+// concurrent use.
+type Writer struct {
+	w   io.Writer
+	err error
+}
+
+// NewWriter returns a Writer on w.
+func NewWriter(w io.Writer) *Writer { return &Writer{w: w} }
+
+// Write writes v as one packet and returns the bytes written. A top-level
+// dense tensor with o.Compress is refused with ErrUnframed before anything
+// is written (a reader could not delimit it; put it in a bundle).
+func (w *Writer) Write(v Value, o Options) (int64, error) {
+	if w.err != nil {
+		return 0, w.err
+	}
+	if _, ok := v.(*Tensor); ok && o.Compress {
+		return 0, ErrUnframed
+	}
+	bufs, _, err := Segments(v, o)
+	if err != nil {
+		return 0, err
+	}
+	n, err := WriteBuffers(w.w, bufs)
+	if err != nil {
+		w.err = err
+	}
+	return n, err
+}
+
+// WritePacket writes an already encoded packet.
+func (w *Writer) WritePacket(p []byte) (int64, error) {
+	if w.err != nil {
+		return 0, w.err
+	}
+	n, err := w.w.Write(p)
+	if err == nil && n < len(p) {
+		err = io.ErrShortWrite
+	}
+	if err != nil {
+		w.err = err
+	}
+	return int64(n), err
+}
+
+// WriteBuffers writes bufs in order with as few system calls as w allows:
+// writev for a net.Conn and, on Linux, an *os.File; a Write per buffer
+// otherwise.
+func WriteBuffers(w io.Writer, bufs [][]byte) (int64, error) {
+	if n, ok, err := writevFile(w, bufs); ok {
+		return n, err
+	}
+	nb := net.Buffers(bufs)
+	return nb.WriteTo(w)
+}

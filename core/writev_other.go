@@ -1,0 +1,7 @@
+//go:build !linux
+
+package core
+
+import "io"
+
+func writevFile(io.Writer, [][]byte) (int64, bool, error) { return 0, false, nil }
