@@ -1,0 +1,269 @@
+//go:build !purego && !noasm
+
+package tenso
+
+// amd64 kernel dispatch. The assembly lives in core_amd64.s: an AVX-512
+// path (F+BW+VL, ZMM registers, masked tails for the conversions,
+// dequant8 and quant8) and an AVX2+F16C path (YMM registers). Kernels
+// without masked tails process whole blocks; the pure-Go twin finishes the
+// last few elements, which is bit-identical by definition. The choice is
+// made once at init from cpuid and kept in kimpl.
+
+import "github.com/klauspost/cpuid/v2"
+
+const (
+	implGo = iota
+	implAVX2
+	implAVX512
+)
+
+var implNames = []string{implGo: "go", implAVX2: "avx2", implAVX512: "avx512"}
+
+// CPU features, read once.
+var (
+	hasAVX2   = cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX2, cpuid.F16C)
+	hasAVX512 = hasAVX2 && cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VL)
+)
+
+// kimpl is the implementation in use (changed only by the tests through
+// useKernelImpl).
+var kimpl = func() int {
+	switch {
+	case hasAVX512:
+		return implAVX512
+	case hasAVX2:
+		return implAVX2
+	}
+	return implGo
+}()
+
+func implSupported(i int) bool {
+	switch i {
+	case implGo:
+		return true
+	case implAVX2:
+		return hasAVX2
+	case implAVX512:
+		return hasAVX512
+	}
+	return false
+}
+
+// kernelImpls lists the implementations this host can run, "go" first.
+func kernelImpls() []string {
+	var out []string
+	for i, n := range implNames {
+		if implSupported(i) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// useKernelImpl selects an implementation by name (for the tests) and
+// returns a func restoring the previous choice; ok is false when the host
+// cannot run it. Not safe for concurrent use with running kernels.
+func useKernelImpl(name string) (restore func(), ok bool) {
+	for i, n := range implNames {
+		if n == name && implSupported(i) {
+			prev := kimpl
+			kimpl = i
+			return func() { kimpl = prev }, true
+		}
+	}
+	return func() {}, false
+}
+
+//go:noescape
+func f16ToF32AVX512(dst []float32, src []uint16)
+
+//go:noescape
+func f16ToF32AVX2(dst []float32, src []uint16)
+
+//go:noescape
+func f32ToF16AVX512(dst []uint16, src []float32)
+
+//go:noescape
+func f32ToF16AVX2(dst []uint16, src []float32)
+
+//go:noescape
+func bf16ToF32AVX512(dst []float32, src []uint16)
+
+//go:noescape
+func bf16ToF32AVX2(dst []float32, src []uint16)
+
+//go:noescape
+func f32ToBF16AVX512(dst []uint16, src []float32)
+
+//go:noescape
+func f32ToBF16AVX2(dst []uint16, src []float32)
+
+//go:noescape
+func dequant8AVX512(dst []float32, src []byte, signed bool, zp, scale float32)
+
+//go:noescape
+func dequant8AVX2(dst []float32, src []byte, signed bool, zp, scale float32)
+
+//go:noescape
+func dequant4AVX512(dst []float32, src []byte, signed bool, zp, scale float32)
+
+//go:noescape
+func dequant4AVX2(dst []float32, src []byte, signed bool, zp, scale float32)
+
+//go:noescape
+func minMaxAVX512(src []float32) (lo, hi float32, amax uint32)
+
+//go:noescape
+func minMaxAVX2(src []float32) (lo, hi float32, amax uint32)
+
+//go:noescape
+func quant8AVX512(dst []byte, src []float32, scale, zp, qmin, qmax float32)
+
+//go:noescape
+func quant8AVX2(dst []byte, src []float32, scale, zp, qmin, qmax float32)
+
+//go:noescape
+func pack4AVX512(dst []byte, src []byte)
+
+//go:noescape
+func pack4AVX2(dst []byte, src []byte)
+
+//go:noescape
+func unpack4AVX512(dst []byte, src []byte, signed bool)
+
+//go:noescape
+func unpack4AVX2(dst []byte, src []byte, signed bool)
+
+func f16ToF32(dst []float32, src []uint16) {
+	switch kimpl {
+	case implAVX512:
+		f16ToF32AVX512(dst, src[:len(dst)])
+	case implAVX2:
+		m := len(dst) &^ 7
+		f16ToF32AVX2(dst[:m], src[:m])
+		f16ToF32Go(dst[m:], src[m:])
+	default:
+		f16ToF32Go(dst, src)
+	}
+}
+
+func f32ToF16(dst []uint16, src []float32) {
+	switch kimpl {
+	case implAVX512:
+		f32ToF16AVX512(dst, src[:len(dst)])
+	case implAVX2:
+		m := len(dst) &^ 7
+		f32ToF16AVX2(dst[:m], src[:m])
+		f32ToF16Go(dst[m:], src[m:])
+	default:
+		f32ToF16Go(dst, src)
+	}
+}
+
+func bf16ToF32(dst []float32, src []uint16) {
+	switch kimpl {
+	case implAVX512:
+		bf16ToF32AVX512(dst, src[:len(dst)])
+	case implAVX2:
+		m := len(dst) &^ 7
+		bf16ToF32AVX2(dst[:m], src[:m])
+		bf16ToF32Go(dst[m:], src[m:])
+	default:
+		bf16ToF32Go(dst, src)
+	}
+}
+
+func f32ToBF16(dst []uint16, src []float32) {
+	switch kimpl {
+	case implAVX512:
+		f32ToBF16AVX512(dst, src[:len(dst)])
+	case implAVX2:
+		m := len(dst) &^ 15
+		f32ToBF16AVX2(dst[:m], src[:m])
+		f32ToBF16Go(dst[m:], src[m:])
+	default:
+		f32ToBF16Go(dst, src)
+	}
+}
+
+func dequant8(dst []float32, src []byte, signed bool, zp, scale float32) {
+	switch kimpl {
+	case implAVX512:
+		dequant8AVX512(dst, src[:len(dst)], signed, zp, scale)
+	case implAVX2:
+		m := len(dst) &^ 7
+		dequant8AVX2(dst[:m], src[:m], signed, zp, scale)
+		dequant8Go(dst[m:], src[m:], signed, zp, scale)
+	default:
+		dequant8Go(dst, src, signed, zp, scale)
+	}
+}
+
+func dequant4(dst []float32, src []byte, signed bool, zp, scale float32) {
+	var m int
+	switch kimpl {
+	case implAVX512:
+		m = len(dst) &^ 31
+		dequant4AVX512(dst[:m], src[:m/2], signed, zp, scale)
+	case implAVX2:
+		m = len(dst) &^ 15
+		dequant4AVX2(dst[:m], src[:m/2], signed, zp, scale)
+	}
+	dequant4Go(dst[m:], src[m/2:], signed, zp, scale)
+}
+
+func minMax(src []float32) (lo, hi float32, finite bool) {
+	var m int
+	var amax uint32
+	switch kimpl {
+	case implAVX512:
+		m = len(src) &^ 31
+		lo, hi, amax = minMaxAVX512(src[:m])
+	case implAVX2:
+		m = len(src) &^ 15
+		lo, hi, amax = minMaxAVX2(src[:m])
+	default:
+		return minMaxGo(src)
+	}
+	l, h, ok := minMaxGo(src[m:])
+	return min(lo, l), max(hi, h), ok && amax < 0x7F800000
+}
+
+func quant8(dst []byte, src []float32, scale, zp, qmin, qmax float32) {
+	switch kimpl {
+	case implAVX512:
+		quant8AVX512(dst, src[:len(dst)], scale, zp, qmin, qmax)
+	case implAVX2:
+		m := len(dst) &^ 15
+		quant8AVX2(dst[:m], src[:m], scale, zp, qmin, qmax)
+		quant8Go(dst[m:], src[m:], scale, zp, qmin, qmax)
+	default:
+		quant8Go(dst, src, scale, zp, qmin, qmax)
+	}
+}
+
+func pack4(dst []byte, src []byte) {
+	var m int
+	switch kimpl {
+	case implAVX512:
+		m = len(src) &^ 63
+		pack4AVX512(dst[:m/2], src[:m])
+	case implAVX2:
+		m = len(src) &^ 31
+		pack4AVX2(dst[:m/2], src[:m])
+	}
+	pack4Go(dst[m/2:], src[m:])
+}
+
+func unpack4(dst []byte, src []byte, signed bool) {
+	var m int
+	switch kimpl {
+	case implAVX512:
+		m = len(dst) &^ 63
+		unpack4AVX512(dst[:m], src[:m/2], signed)
+	case implAVX2:
+		m = len(dst) &^ 31
+		unpack4AVX2(dst[:m], src[:m/2], signed)
+	}
+	unpack4Go(dst[m:], src[m/2:], signed)
+}

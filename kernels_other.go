@@ -1,0 +1,41 @@
+//go:build !amd64 || purego || noasm
+
+package tenso
+
+// Kernel dispatch without assembly: other architectures (wasm, riscv64,
+// …), or the purego / noasm build tags. Everything runs the pure-Go twins
+// of kernels_generic.go.
+
+var implNames = []string{"go"}
+
+// kernelImpls lists the implementations this host can run ("go" only).
+func kernelImpls() []string { return implNames }
+
+// useKernelImpl selects an implementation by name for the tests and
+// returns a func restoring the previous choice; ok is false for a name the
+// host cannot run.
+func useKernelImpl(name string) (restore func(), ok bool) {
+	return func() {}, name == "go"
+}
+
+func f16ToF32(dst []float32, src []uint16)  { f16ToF32Go(dst, src) }
+func f32ToF16(dst []uint16, src []float32)  { f32ToF16Go(dst, src) }
+func bf16ToF32(dst []float32, src []uint16) { bf16ToF32Go(dst, src) }
+func f32ToBF16(dst []uint16, src []float32) { f32ToBF16Go(dst, src) }
+
+func dequant8(dst []float32, src []byte, signed bool, zp, scale float32) {
+	dequant8Go(dst, src, signed, zp, scale)
+}
+
+func dequant4(dst []float32, src []byte, signed bool, zp, scale float32) {
+	dequant4Go(dst, src, signed, zp, scale)
+}
+
+func minMax(src []float32) (lo, hi float32, finite bool) { return minMaxGo(src) }
+
+func quant8(dst []byte, src []float32, scale, zp, qmin, qmax float32) {
+	quant8Go(dst, src, scale, zp, qmin, qmax)
+}
+
+func pack4(dst []byte, src []byte)                { pack4Go(dst, src) }
+func unpack4(dst []byte, src []byte, signed bool) { unpack4Go(dst, src, signed) }
