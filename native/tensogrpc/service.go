@@ -1,0 +1,106 @@
+package tensogrpc
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/native/tensogrpc/tensopb"
+)
+
+// StatusSuccess is the PredictResponse status of a successful call, as in
+// the reference's servicers.
+const StatusSuccess = "SUCCESS"
+
+// Handler runs a model on one decoded value. The input is a view into the
+// request message and is valid only during the call. Return a gRPC status
+// error (status.Error) to choose the code; any other error is sent as
+// codes.Internal with its text.
+type Handler func(ctx context.Context, in tenso.Value) (tenso.Value, error)
+
+// ServiceOptions configure NewService.
+type ServiceOptions struct {
+	Limits tenso.Limits  // decoder limits for request packets
+	Encode tenso.Options // response encoding (integrity footer, compression)
+}
+
+// Service implements tensopb.TensorInferenceServer with a Handler. Bad
+// request packets are answered codes.InvalidArgument with the decode
+// error's text.
+type Service struct {
+	tensopb.UnimplementedTensorInferenceServer
+	h Handler
+	o ServiceOptions
+}
+
+// NewService returns the TensorInference service for h.
+func NewService(h Handler, o ServiceOptions) *Service { return &Service{h: h, o: o} }
+
+type modelKey struct{}
+
+// ModelName returns the model_name of the request being handled ("" if the
+// client sent none, or used the tenso codec).
+func ModelName(ctx context.Context) string {
+	s, _ := ctx.Value(modelKey{}).(string)
+	return s
+}
+
+func (s *Service) call(ctx context.Context, req *tensopb.PredictRequest) (*tensopb.PredictResponse, error) {
+	in, err := tenso.DecodeWith(aligned(req.GetTensorPacket()), s.o.Limits)
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, "Invalid Tenso packet: "+err.Error())
+	}
+	if name := req.GetModelName(); name != "" {
+		ctx = context.WithValue(ctx, modelKey{}, name)
+	}
+	out, err := s.h(ctx, in)
+	if err != nil {
+		if _, ok := status.FromError(err); ok {
+			return nil, err
+		}
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return nil, status.FromContextError(err).Err()
+		}
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	if out == nil {
+		return nil, status.Error(codes.Internal, "tensogrpc: handler returned a nil value")
+	}
+	p, err := tenso.Encode(out, s.o.Encode)
+	if err != nil {
+		return nil, status.Error(codes.Internal, "tensogrpc: encoding the result: "+err.Error())
+	}
+	return &tensopb.PredictResponse{ResultPacket: p, Status: StatusSuccess}, nil
+}
+
+// Predict decodes the request packet, calls the handler and encodes its
+// result.
+func (s *Service) Predict(ctx context.Context, req *tensopb.PredictRequest) (*tensopb.PredictResponse, error) {
+	return s.call(ctx, req)
+}
+
+// PredictStream answers each request of the stream with one response, in
+// order. The first failing request ends the call with its status.
+func (s *Service) PredictStream(stream tensopb.TensorInference_PredictStreamServer) error {
+	ctx := stream.Context()
+	for {
+		req, err := stream.Recv()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		resp, err := s.call(ctx, req)
+		if err != nil {
+			return err
+		}
+		if err := stream.Send(resp); err != nil {
+			return err
+		}
+	}
+}
