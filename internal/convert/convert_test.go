@@ -1,0 +1,496 @@
+package convert
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/tenso-go/tenso/core"
+)
+
+func randBytes(r *rand.Rand, n int) []byte {
+	b := make([]byte, n)
+	r.Read(b)
+	return b
+}
+
+func TestDenseHeaderMatchesCore(t *testing.T) {
+	r := rand.New(rand.NewSource(1))
+	shapes := [][]int{{}, {0}, {5}, {3, 5}, {2, 3, 4}, {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2}}
+	for dt := core.Float32; dt <= core.BFloat16; dt++ {
+		for _, sh := range shapes {
+			for _, a := range []int{0, 1, 16, 64, 4096} {
+				for _, integ := range []bool{false, true} {
+					o := Options{Alignment: a, Integrity: integ}
+					n := dt.ItemSize()
+					for _, d := range sh {
+						n *= d
+					}
+					data := randBytes(r, n)
+					want, err := core.Encode(&core.Tensor{DType: dt, Shape: sh, Data: data}, core.Options{Alignment: a, Integrity: integ})
+					if err != nil {
+						t.Fatal(err)
+					}
+					hdr, err := denseHeader(dt, sh, o)
+					if err != nil {
+						t.Fatal(err)
+					}
+					var got bytes.Buffer
+					var c copier
+					if err := c.writeDense(&got, hdr, bytes.NewReader(data), int64(n), 0, o, nil); err != nil {
+						t.Fatal(err)
+					}
+					if !bytes.Equal(got.Bytes(), want) {
+						t.Fatalf("%s %v align %d integrity %v: packet differs from core.Encode", dt, sh, a, integ)
+					}
+					if denseLen(hdr, int64(n), o) != int64(len(want)) {
+						t.Fatalf("denseLen wrong")
+					}
+				}
+			}
+		}
+	}
+}
+
+// npyFile builds a .npy file the way NumPy lays it out.
+func npyFile(t *testing.T, dt core.DType, shape []int, data []byte) []byte {
+	t.Helper()
+	h, err := NpyHeaderBytes(dt, shape)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(h, data...)
+}
+
+func TestNpyHeaderAsNumPyWritesIt(t *testing.T) {
+	// np.save of np.zeros((2, 3), np.float32) and of np.zeros(5, np.uint8).
+	cases := []struct {
+		dt    core.DType
+		shape []int
+		dict  string
+	}{
+		{core.Float32, []int{2, 3}, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }"},
+		{core.Uint8, []int{5}, "{'descr': '|u1', 'fortran_order': False, 'shape': (5,), }"},
+		{core.Float64, []int{}, "{'descr': '<f8', 'fortran_order': False, 'shape': (), }"},
+	}
+	for _, c := range cases {
+		h, err := NpyHeaderBytes(c.dt, c.shape)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "\x93NUMPY\x01\x00\x76\x00" + c.dict + strings.Repeat(" ", 128-10-len(c.dict)-1) + "\n"
+		if string(h) != want {
+			t.Fatalf("header\n%q\nwant\n%q", h, want)
+		}
+	}
+}
+
+func TestNpyRoundTrip(t *testing.T) {
+	r := rand.New(rand.NewSource(2))
+	for dt := core.Float32; dt <= core.Complex128; dt++ {
+		for _, sh := range [][]int{{}, {0}, {7}, {3, 4}, {2, 1, 5}} {
+			for _, o := range []Options{{}, {Integrity: true}, {Alignment: 16}} {
+				n := dt.ItemSize()
+				for _, d := range sh {
+					n *= d
+				}
+				data := randBytes(r, n)
+				npy := npyFile(t, dt, sh, data)
+				var ten bytes.Buffer
+				if err := NpyToTenso(&ten, bytes.NewReader(npy), o); err != nil {
+					t.Fatalf("%s %v: %v", dt, sh, err)
+				}
+				v, err := core.Decode(ten.Bytes())
+				if err != nil {
+					t.Fatal(err)
+				}
+				tt := v.(*core.Tensor)
+				if tt.DType != dt || fmt.Sprint(tt.Shape) != fmt.Sprint(sh) || !bytes.Equal(tt.Data, data) {
+					t.Fatalf("%s %v: decoded %s %v", dt, sh, tt.DType, tt.Shape)
+				}
+				var back bytes.Buffer
+				if err := TensoToNpy(&back, bytes.NewReader(ten.Bytes())); err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(back.Bytes(), npy) {
+					t.Fatalf("%s %v: npy round trip differs", dt, sh)
+				}
+			}
+		}
+	}
+}
+
+func TestNpyBigEndianAndVersions(t *testing.T) {
+	// '>i4' [1, 2], format version 2.0 and 3.0 headers, Python 2 'L' dims.
+	dict := "{'descr': '>i4', 'fortran_order': False, 'shape': (2L,), }"
+	for _, ver := range []byte{1, 2, 3} {
+		var f []byte
+		f = append(f, "\x93NUMPY"...)
+		f = append(f, ver, 0)
+		hd := dict + "   \n"
+		if ver == 1 {
+			f = binary.LittleEndian.AppendUint16(f, uint16(len(hd)))
+		} else {
+			f = binary.LittleEndian.AppendUint32(f, uint32(len(hd)))
+		}
+		f = append(f, hd...)
+		f = append(f, 0, 0, 0, 1, 0, 0, 0, 2)
+		var ten bytes.Buffer
+		if err := NpyToTenso(&ten, bytes.NewReader(f), Options{}); err != nil {
+			t.Fatal(err)
+		}
+		v, err := core.Decode(ten.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := v.(*core.Tensor).Data; !bytes.Equal(d, []byte{1, 0, 0, 0, 2, 0, 0, 0}) {
+			t.Fatalf("version %d: big-endian data not swapped: %v", ver, d)
+		}
+	}
+}
+
+func TestBadNpy(t *testing.T) {
+	hdr := func(dict string) []byte {
+		h := []byte("\x93NUMPY\x01\x00")
+		h = binary.LittleEndian.AppendUint16(h, uint16(len(dict)))
+		return append(h, dict...)
+	}
+	good := "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }\n"
+	cases := map[string]struct {
+		file []byte
+		want error
+	}{
+		"empty":           {nil, ErrNpy},
+		"magic":           {[]byte("\x93NUMPZ\x01\x00\x00\x00"), ErrNpy},
+		"version":         {[]byte("\x93NUMPY\x04\x00\x00\x00"), ErrNpy},
+		"header past end": {[]byte("\x93NUMPY\x01\x00\xff\x00{"), ErrNpy},
+		"huge v2 header":  {[]byte("\x93NUMPY\x02\x00\xff\xff\xff\xff"), ErrNpy},
+		"no newline":      {hdr("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }"), ErrNpy},
+		"truncated data":  {append(hdr(good), 1, 2, 3), ErrNpy},
+		"trailing data":   {append(hdr(good), make([]byte, 9)...), ErrNpy},
+		"object dtype":    {hdr("{'descr': '|O', 'fortran_order': False, 'shape': (2,), }\n"), ErrNpy},
+		"string dtype":    {hdr("{'descr': '<U4', 'fortran_order': False, 'shape': (2,), }\n"), ErrUnsupported},
+		"structured":      {hdr("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }\n"), ErrNpy},
+		"fortran":         {hdr("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }\n"), ErrUnsupported},
+		"negative dim":    {hdr("{'descr': '<f4', 'fortran_order': False, 'shape': (-2,), }\n"), ErrNpy},
+		"not a tuple":     {hdr("{'descr': '<f4', 'fortran_order': False, 'shape': (2), }\n"), ErrNpy},
+		"unknown key":     {hdr("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x': 1}\n"), ErrNpy},
+		"missing key":     {hdr("{'descr': '<f4', 'shape': (2,), }\n"), ErrNpy},
+		"repeated key":    {hdr("{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (2,), }\n"), ErrNpy},
+		"too many elems":  {hdr("{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000), }\n"), ErrUnsupported},
+		"overflow dims":   {hdr("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }\n"), ErrNpy},
+		"bad order":       {hdr("{'descr': '|f4', 'fortran_order': False, 'shape': (2,), }\n"), ErrNpy},
+		"junk after":      {hdr("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), } x\n"), ErrNpy},
+	}
+	for name, c := range cases {
+		err := NpyToTenso(io.Discard, bytes.NewReader(c.file), Options{})
+		if !errors.Is(err, c.want) {
+			t.Errorf("%s: got %v, want %v", name, err, c.want)
+		}
+	}
+}
+
+func FuzzNpyToTenso(f *testing.F) {
+	f.Add(npyFile(&testing.T{}, core.Float32, []int{2, 2}, make([]byte, 16)))
+	f.Add([]byte("\x93NUMPY\x01\x00\x10\x00{'shape': ()}  \n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var out bytes.Buffer
+		if err := NpyToTenso(&out, bytes.NewReader(b), Options{}); err == nil {
+			if _, err := core.Decode(out.Bytes()); err != nil {
+				t.Fatalf("accepted .npy produced an undecodable packet: %v", err)
+			}
+		}
+	})
+}
+
+// stFile writes a safetensors file from (name, dtype, shape, data) in the
+// given order, with an optional metadata object and JSON key order reversed.
+type stEntry struct {
+	name  string
+	dtype string
+	shape []int
+	data  []byte
+}
+
+func stFile(entries []stEntry, meta string, reverseJSON bool) []byte {
+	var parts []string
+	var off int
+	var data []byte
+	for _, e := range entries {
+		sh := "["
+		for i, d := range e.shape {
+			if i > 0 {
+				sh += ","
+			}
+			sh += fmt.Sprint(d)
+		}
+		sh += "]"
+		parts = append(parts, fmt.Sprintf("%q:{\"dtype\":%q,\"shape\":%s,\"data_offsets\":[%d,%d]}", e.name, e.dtype, sh, off, off+len(e.data)))
+		off += len(e.data)
+		data = append(data, e.data...)
+	}
+	if reverseJSON {
+		for i, j := 0, len(parts)-1; i < j; i, j = i+1, j-1 {
+			parts[i], parts[j] = parts[j], parts[i]
+		}
+	}
+	if meta != "" {
+		parts = append([]string{`"__metadata__":` + meta}, parts...)
+	}
+	js := "{" + strings.Join(parts, ",") + "}"
+	out := binary.LittleEndian.AppendUint64(nil, uint64(len(js)))
+	out = append(out, js...)
+	return append(out, data...)
+}
+
+func TestSafetensorsRoundTrip(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	entries := []stEntry{
+		{"embed.weight", "BF16", []int{4, 3}, randBytes(r, 24)},
+		{"ln.bias", "F16", []int{3}, randBytes(r, 6)},
+		{"empty", "F32", []int{0, 4}, nil},
+		{"scalar", "I64", []int{}, randBytes(r, 8)},
+		{"mask", "BOOL", []int{5}, []byte{0, 1, 1, 0, 1}},
+		{"héllo/名前", "U8", []int{2, 2}, randBytes(r, 4)},
+		{"c", "C64", []int{1}, randBytes(r, 8)},
+		{"d", "F64", []int{2}, randBytes(r, 16)},
+	}
+	wantDT := map[string]core.DType{"BF16": core.BFloat16, "F16": core.Float16, "F32": core.Float32, "I64": core.Int64, "BOOL": core.Bool, "U8": core.Uint8, "C64": core.Complex64, "F64": core.Float64}
+	for _, o := range []Options{{}, {Integrity: true}, {Alignment: 8}} {
+		f := stFile(entries, `{"format":"pt"}`, true)
+		var ten bytes.Buffer
+		res, err := SafetensorsToTenso(&ten, bytes.NewReader(f), int64(len(f)), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Tensors != len(entries) || res.MetadataDropped != 1 {
+			t.Fatalf("result %+v", res)
+		}
+		v, err := core.Decode(ten.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := v.(*core.Bundle)
+		if len(b.Entries) != len(entries) {
+			t.Fatalf("%d entries", len(b.Entries))
+		}
+		for i, e := range entries { // file order
+			got := b.Entries[i]
+			tt := got.Value.(*core.Tensor)
+			if got.Key != e.name || tt.DType != wantDT[e.dtype] || fmt.Sprint(tt.Shape) != fmt.Sprint(e.shape) || !bytes.Equal(tt.Data, e.data) {
+				t.Fatalf("entry %d: %q %s %v", i, got.Key, tt.DType, tt.Shape)
+			}
+		}
+		// And back: the same tensors in the same order, metadata aside.
+		var st bytes.Buffer
+		if _, err := TensoToSafetensors(&st, bytes.NewReader(ten.Bytes())); err != nil {
+			t.Fatal(err)
+		}
+		h, err := ReadSTHeader(bytes.NewReader(st.Bytes()), int64(st.Len()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (8+st.Len()-int(h.DataLen))%8 != 0 {
+			t.Fatalf("header not padded to 8")
+		}
+		data := st.Bytes()[st.Len()-int(h.DataLen):]
+		for i, e := range entries {
+			g := h.Tensors[i]
+			if g.Name != e.name || g.DType != wantDT[e.dtype] || fmt.Sprint(g.Shape) != fmt.Sprint(e.shape) || !bytes.Equal(data[g.Begin:g.End], e.data) {
+				t.Fatalf("back: entry %d %+v", i, g)
+			}
+		}
+	}
+}
+
+func TestTensoCompressedAndSingle(t *testing.T) {
+	r := rand.New(rand.NewSource(4))
+	a := &core.Tensor{DType: core.Float32, Shape: []int{64, 64}, Data: bytes.Repeat(randBytes(r, 64), 256)}
+	b := &core.Tensor{DType: core.Int16, Shape: []int{3}, Data: randBytes(r, 6)}
+	bun := (&core.Bundle{}).Add("a", a).Add("b", b)
+	for _, o := range []core.Options{{Compress: true}, {Compress: true, Integrity: true}, {Integrity: true, Alignment: 128}} {
+		p, err := core.Encode(bun, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st bytes.Buffer
+		if n, err := TensoToSafetensors(&st, bytes.NewReader(p)); err != nil || n != 2 {
+			t.Fatalf("%+v: %d %v", o, n, err)
+		}
+		var back bytes.Buffer
+		if _, err := SafetensorsToTenso(&back, bytes.NewReader(st.Bytes()), -1, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		want, _ := core.Encode(bun, core.Options{})
+		if !bytes.Equal(back.Bytes(), want) {
+			t.Fatalf("%+v: tenso → safetensors → tenso differs", o)
+		}
+		// A single dense packet to .npy and to safetensors.
+		p, err = core.Encode(a, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var npy bytes.Buffer
+		if err := TensoToNpy(&npy, bytes.NewReader(p)); err != nil {
+			t.Fatalf("%+v: %v", o, err)
+		}
+		if !bytes.Equal(npy.Bytes(), npyFile(t, a.DType, a.Shape, a.Data)) {
+			t.Fatalf("%+v: npy differs", o)
+		}
+		st.Reset()
+		if _, err := TensoToSafetensors(&st, bytes.NewReader(p)); err != nil {
+			t.Fatal(err)
+		}
+		if h, err := ReadSTHeader(bytes.NewReader(st.Bytes()), int64(st.Len())); err != nil || h.Tensors[0].Name != DefaultTensorName {
+			t.Fatalf("single: %v %+v", err, h)
+		}
+	}
+}
+
+func TestBadTenso(t *testing.T) {
+	a := &core.Tensor{DType: core.Float32, Shape: []int{4}, Data: make([]byte, 16)}
+	p, _ := core.Encode((&core.Bundle{}).Add("a", a), core.Options{Integrity: true})
+	flipped := bytes.Clone(p)
+	flipped[len(flipped)-9] ^= 1 // last body byte
+	nested, _ := core.Encode((&core.Bundle{}).Add("n", (&core.Bundle{}).Add("a", a)), core.Options{})
+	bf, _ := core.Encode(&core.Tensor{DType: core.BFloat16, Shape: []int{1}, Data: []byte{0, 0}}, core.Options{})
+	strs, _ := core.Encode(core.NewStrings("x"), core.Options{})
+	cases := map[string]struct {
+		p    []byte
+		npy  bool
+		want error
+	}{
+		"checksum":      {flipped, false, core.ErrChecksum},
+		"truncated":     {p[:len(p)-3], false, core.ErrCorrupt},
+		"nested":        {nested, false, ErrUnsupported},
+		"bundle to npy": {p, true, ErrUnsupported},
+		"bf16 to npy":   {bf, true, ErrUnsupported},
+		"strings":       {strs, true, ErrUnsupported},
+		"garbage":       {[]byte("hello world, not tenso"), true, core.ErrCorrupt},
+		"empty":         {nil, false, core.ErrCorrupt},
+	}
+	for name, c := range cases {
+		var err error
+		if c.npy {
+			err = TensoToNpy(io.Discard, bytes.NewReader(c.p))
+		} else {
+			_, err = TensoToSafetensors(io.Discard, bytes.NewReader(c.p))
+		}
+		if !errors.Is(err, c.want) {
+			t.Errorf("%s: got %v, want %v", name, err, c.want)
+		}
+	}
+}
+
+func TestBadSafetensors(t *testing.T) {
+	good := stFile([]stEntry{{"a", "F32", []int{2}, make([]byte, 8)}}, "", false)
+	withJSON := func(js string, data int) []byte {
+		out := binary.LittleEndian.AppendUint64(nil, uint64(len(js)))
+		return append(append(out, js...), make([]byte, data)...)
+	}
+	many := make([]stEntry, 256)
+	for i := range many {
+		many[i] = stEntry{fmt.Sprint("t", i), "U8", []int{1}, []byte{1}}
+	}
+	cases := map[string]struct {
+		file []byte
+		want error
+	}{
+		"empty":           {nil, ErrSafetensors},
+		"huge header":     {binary.LittleEndian.AppendUint64(nil, 1<<40), ErrSafetensors},
+		"header past end": {withJSON("{}", 0)[:9], ErrSafetensors},
+		"not json":        {withJSON("{nope", 0), ErrSafetensors},
+		"array":           {withJSON("[]", 0), ErrSafetensors},
+		"truncated data":  {good[:len(good)-1], ErrSafetensors},
+		"trailing data":   {append(bytes.Clone(good), 0), ErrSafetensors},
+		"f8":              {withJSON(`{"a":{"dtype":"F8_E4M3","shape":[1],"data_offsets":[0,1]}}`, 1), ErrUnsupported},
+		"bad span":        {withJSON(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}`, 4), ErrSafetensors},
+		"reversed":        {withJSON(`{"a":{"dtype":"U8","shape":[0],"data_offsets":[4,0]}}`, 4), ErrSafetensors},
+		"gap":             {withJSON(`{"a":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}`, 2), ErrSafetensors},
+		"overlap":         {withJSON(`{"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"b":{"dtype":"U8","shape":[2],"data_offsets":[1,3]}}`, 3), ErrSafetensors},
+		"duplicate":       {withJSON(`{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"a":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}`, 2), ErrSafetensors},
+		"negative dim":    {withJSON(`{"a":{"dtype":"U8","shape":[-1],"data_offsets":[0,1]}}`, 1), ErrSafetensors},
+		"unknown field":   {withJSON(`{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1],"x":1}}`, 1), ErrSafetensors},
+		"missing field":   {withJSON(`{"a":{"dtype":"U8","shape":[1]}}`, 1), ErrSafetensors},
+		"bad metadata":    {withJSON(`{"__metadata__":{"a":1}}`, 0), ErrSafetensors},
+		"too many":        {stFile(many, "", false), ErrUnsupported},
+		"huge shape":      {withJSON(`{"a":{"dtype":"U8","shape":[100000,100000],"data_offsets":[0,1]}}`, 1), ErrUnsupported},
+	}
+	for name, c := range cases {
+		for _, size := range []int64{int64(len(c.file)), -1} {
+			_, err := SafetensorsToTenso(io.Discard, bytes.NewReader(c.file), size, Options{})
+			if !errors.Is(err, c.want) {
+				t.Errorf("%s (size %d): got %v, want %v", name, size, err, c.want)
+			}
+		}
+	}
+}
+
+func FuzzSafetensorsToTenso(f *testing.F) {
+	f.Add(stFile([]stEntry{{"a", "F32", []int{2}, make([]byte, 8)}, {"b", "BF16", []int{1}, []byte{1, 2}}}, `{"k":"v"}`, true))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var out bytes.Buffer
+		if _, err := SafetensorsToTenso(&out, bytes.NewReader(b), int64(len(b)), Options{}); err == nil {
+			if _, err := core.Decode(out.Bytes()); err != nil {
+				t.Fatalf("accepted file produced an undecodable packet: %v", err)
+			}
+		}
+	})
+}
+
+// patternReader yields n bytes of a .npy file without holding them.
+type patternReader struct {
+	head []byte
+	n    int64
+	pat  []byte
+}
+
+func (p *patternReader) Read(b []byte) (int, error) {
+	if len(p.head) > 0 {
+		k := copy(b, p.head)
+		p.head = p.head[k:]
+		return k, nil
+	}
+	if p.n == 0 {
+		return 0, io.EOF
+	}
+	if int64(len(b)) > p.n {
+		b = b[:p.n]
+	}
+	k := 0
+	for k < len(b) {
+		k += copy(b[k:], p.pat)
+	}
+	p.n -= int64(k)
+	return k, nil
+}
+
+type countWriter struct{ n int64 }
+
+func (c *countWriter) Write(b []byte) (int, error) { c.n += int64(len(b)); return len(b), nil }
+
+// TestBoundedMemory converts a 96 MiB array that never exists in memory.
+func TestBoundedMemory(t *testing.T) {
+	const rows, cols = 6144, 4096 // float32: 96 MiB
+	h, _ := NpyHeaderBytes(core.Float32, []int{rows, cols})
+	src := &patternReader{head: h, n: rows * cols * 4, pat: randBytes(rand.New(rand.NewSource(5)), 4096)}
+	var out countWriter
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if err := NpyToTenso(&out, src, Options{Integrity: true}); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if out.n != 64+rows*cols*4+8 {
+		t.Fatalf("wrote %d bytes", out.n)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 8<<20 {
+		t.Fatalf("allocated %d bytes converting a 96 MiB array", alloc)
+	}
+}
