@@ -369,9 +369,16 @@ func (c *Cache) putF64(off uint64, v float64) { le.PutUint64(c.mem[off:], math.F
 // The generation is a u64 at offset 68 (4-aligned only): written as two
 // 32-bit atomic halves so that View.Valid can read it without the lock.
 func (c *Cache) loadGen() uint64 { return c.loadF64Bits(hGen) }
+
+// Every mutation bumps the generation before it changes any byte a view
+// may point to, so a reader that checks the generation after reading its
+// view knows the bytes it read were intact. The CAS on the lock word (held
+// by us, so 1→1) orders the bump before the later plain stores on weakly
+// ordered CPUs.
 func (c *Cache) bumpGen() {
 	g := c.loadGen() + 1
 	c.storeF64Bits(hGen, g)
+	atomic.CompareAndSwapUint32(c.word32(hLock), 1, 1)
 	if c.indexOK && c.indexGen == g-1 {
 		c.indexGen = g
 	}
@@ -670,13 +677,13 @@ func (c *Cache) free(off, size uint64) error {
 func (c *Cache) remove(i uint32) error {
 	s := c.slot(i)
 	key := string(c.slotKey(i))
+	c.bumpGen()
 	c.setStatus(i, false)
 	delete(c.index, key)
 	c.freeSlots = append(c.freeSlots, i)
 	if n := c.u32(hActive); n > 0 {
 		c.put32(hActive, n-1)
 	}
-	c.bumpGen()
 	if err := c.lruUnlink(i); err != nil {
 		return err
 	}
@@ -730,6 +737,9 @@ func (c *Cache) rebuild() (err error) {
 	if err := c.checkStatic(); err != nil {
 		return err
 	}
+	c.indexOK = false
+	c.storeF64Bits(hGen, c.loadGen()+1)
+	atomic.CompareAndSwapUint32(c.word32(hLock), 1, 1)
 	type ent struct {
 		slot       uint32
 		off, chunk uint64
@@ -813,8 +823,6 @@ func (c *Cache) rebuild() (err error) {
 	}
 	c.put32(hLRUTail, prev)
 	c.put32(hActive, uint32(len(ents)))
-	c.indexOK = false
-	c.storeF64Bits(hGen, c.loadGen()+1)
 	c.refreshIndex()
 	return nil
 }
@@ -1050,6 +1058,7 @@ func (c *Cache) put(key string, bufs [][]byte, total int64, need uint64, m *pack
 // fields, status 1 (release order).
 func (c *Cache) write(i uint32, key string, off, chunk uint64, bufs [][]byte, total int64, m *packetMeta, ttl, now float64, existing bool) error {
 	s := c.slot(i)
+	c.bumpGen()
 	c.setStatus(i, false)
 	if !existing {
 		c.setKey(i, key)
@@ -1083,7 +1092,6 @@ func (c *Cache) write(i uint32, key string, off, chunk uint64, bufs [][]byte, to
 			return err
 		}
 	}
-	c.bumpGen()
 	c.setStatus(i, true)
 	return nil
 }

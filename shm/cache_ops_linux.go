@@ -264,6 +264,7 @@ func (c *Cache) Clear() (err error) {
 	}
 	defer end()
 	defer guard(&err)()
+	c.bumpGen()
 	for i := uint32(0); i < c.maxEntries; i++ {
 		if c.active(i) {
 			c.setStatus(i, false)
@@ -277,7 +278,6 @@ func (c *Cache) Clear() (err error) {
 	c.put64(hFreeBytes, c.poolSize-c.dataStart)
 	c.put32(hLRUHead, noSlot)
 	c.put32(hLRUTail, noSlot)
-	c.bumpGen()
 	c.refreshIndex()
 	return nil
 }
