@@ -1,0 +1,469 @@
+//go:build !purego && !noasm
+
+// SIMD kernels for arm64 (AdvSIMD/NEON, plus BFCVTN where FEAT_BF16 is
+// present). Each kernel has a pure-Go twin in kernels_generic.go that
+// defines its exact result; kernels_arm64.go picks the implementation at
+// init.
+//
+// Conventions:
+//   - n is len(dst) (len(src) for minMax and pack4), a multiple of the
+//     block size noted per function; the Go wrapper finishes the tail with
+//     the Go twin.
+//   - The Go assembler lacks most AdvSIMD floating-point and narrowing
+//     instructions, so they are written as WORD directives; the comment on
+//     each gives the instruction (encodings from llvm-mc).
+//   - FCVTL/FCVTN (half <-> single) are baseline ARMv8.0 AdvSIMD; FEAT_FP16
+//     (half-precision arithmetic) is not needed for them. They and every
+//     arithmetic instruction here follow FPCR, which Go leaves at its reset
+//     value: round to nearest even, no flush to zero (FZ=0), NaN payloads
+//     propagated (DN=0), IEEE half format (AHP=0).
+
+#include "textflag.h"
+
+// ---------------------------------------------------------------------
+// float16 -> float32 (FCVTL: exact; NaNs made quiet, payload kept)
+
+// func f16ToF32NEON(dst []float32, src []uint16)
+// n is a multiple of 16.
+TEXT ·f16ToF32NEON(SB), NOSPLIT, $0-48
+	MOVD dst_base+0(FP), R0
+	MOVD dst_len+8(FP), R2
+	MOVD src_base+24(FP), R1
+
+h2s_loop:
+	CBZ    R2, h2s_done
+	VLD1.P 32(R1), [V0.H8, V1.H8]
+	WORD $0x0e217802 // fcvtl v2.4s, v0.4h
+	WORD $0x4e217803 // fcvtl2 v3.4s, v0.8h
+	WORD $0x0e217824 // fcvtl v4.4s, v1.4h
+	WORD $0x4e217825 // fcvtl2 v5.4s, v1.8h
+	VST1.P [V2.S4, V3.S4, V4.S4, V5.S4], 64(R0)
+	SUB    $16, R2, R2
+	B      h2s_loop
+
+h2s_done:
+	RET
+
+// ---------------------------------------------------------------------
+// float32 -> float16 (FCVTN: round to nearest even; NaNs made quiet with
+// sign and top payload bits)
+
+// func f32ToF16NEON(dst []uint16, src []float32)
+// n is a multiple of 16.
+TEXT ·f32ToF16NEON(SB), NOSPLIT, $0-48
+	MOVD dst_base+0(FP), R0
+	MOVD dst_len+8(FP), R2
+	MOVD src_base+24(FP), R1
+
+s2h_loop:
+	CBZ    R2, s2h_done
+	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD $0x0e216804 // fcvtn v4.4h, v0.4s
+	WORD $0x4e216824 // fcvtn2 v4.8h, v1.4s
+	WORD $0x0e216845 // fcvtn v5.4h, v2.4s
+	WORD $0x4e216865 // fcvtn2 v5.8h, v3.4s
+	VST1.P [V4.H8, V5.H8], 32(R0)
+	SUB    $16, R2, R2
+	B      s2h_loop
+
+s2h_done:
+	RET
+
+// ---------------------------------------------------------------------
+// bfloat16 -> float32: SHLL by 16 (the bits become the upper half)
+
+// func bf16ToF32NEON(dst []float32, src []uint16)
+// n is a multiple of 16.
+TEXT ·bf16ToF32NEON(SB), NOSPLIT, $0-48
+	MOVD dst_base+0(FP), R0
+	MOVD dst_len+8(FP), R2
+	MOVD src_base+24(FP), R1
+
+b2s_loop:
+	CBZ    R2, b2s_done
+	VLD1.P 32(R1), [V0.H8, V1.H8]
+	WORD $0x2e613802 // shll v2.4s, v0.4h, #16
+	WORD $0x6e613803 // shll2 v3.4s, v0.8h, #16
+	WORD $0x2e613824 // shll v4.4s, v1.4h, #16
+	WORD $0x6e613825 // shll2 v5.4s, v1.8h, #16
+	VST1.P [V2.S4, V3.S4, V4.S4, V5.S4], 64(R0)
+	SUB    $16, R2, R2
+	B      b2s_loop
+
+b2s_done:
+	RET
+
+// ---------------------------------------------------------------------
+// float32 -> bfloat16 with integer rounding, as f32ToBF16One:
+// r = (x + 0x7FFF + ((x >> 16) & 1)) >> 16; a NaN (|x| > 0x7F800000)
+// gives (x >> 16) | 0x40.
+
+// func f32ToBF16NEON(dst []uint16, src []float32)
+// n is a multiple of 16.
+TEXT ·f32ToBF16NEON(SB), NOSPLIT, $0-48
+	MOVD dst_base+0(FP), R0
+	MOVD dst_len+8(FP), R2
+	MOVD src_base+24(FP), R1
+	MOVW $1, R3
+	WORD $0x4e040c74 // dup v20.4s, w3
+	MOVW $0x7FFF, R3
+	WORD $0x4e040c75 // dup v21.4s, w3
+	MOVW $0x7FFFFFFF, R3
+	WORD $0x4e040c76 // dup v22.4s, w3
+	MOVW $0x7F800000, R3
+	WORD $0x4e040c77 // dup v23.4s, w3
+	MOVW $0x40, R3
+	WORD $0x4e020c78 // dup v24.8h, w3
+
+s2b_loop:
+	CBZ    R2, s2b_done
+	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// rounded: V4..V7
+	WORD $0x6f300404 // ushr v4.4s, v0.4s, #16
+	WORD $0x6f300425 // ushr v5.4s, v1.4s, #16
+	WORD $0x6f300446 // ushr v6.4s, v2.4s, #16
+	WORD $0x6f300467 // ushr v7.4s, v3.4s, #16
+	WORD $0x4e341c84 // and v4.16b, v4.16b, v20.16b
+	WORD $0x4e341ca5 // and v5.16b, v5.16b, v20.16b
+	WORD $0x4e341cc6 // and v6.16b, v6.16b, v20.16b
+	WORD $0x4e341ce7 // and v7.16b, v7.16b, v20.16b
+	WORD $0x4eb58484 // add v4.4s, v4.4s, v21.4s
+	WORD $0x4eb584a5 // add v5.4s, v5.4s, v21.4s
+	WORD $0x4eb584c6 // add v6.4s, v6.4s, v21.4s
+	WORD $0x4eb584e7 // add v7.4s, v7.4s, v21.4s
+	WORD $0x4ea08484 // add v4.4s, v4.4s, v0.4s
+	WORD $0x4ea184a5 // add v5.4s, v5.4s, v1.4s
+	WORD $0x4ea284c6 // add v6.4s, v6.4s, v2.4s
+	WORD $0x4ea384e7 // add v7.4s, v7.4s, v3.4s
+	WORD $0x0f108490 // shrn v16.4h, v4.4s, #16
+	WORD $0x4f1084b0 // shrn2 v16.8h, v5.4s, #16
+	WORD $0x0f1084d1 // shrn v17.4h, v6.4s, #16
+	WORD $0x4f1084f1 // shrn2 v17.8h, v7.4s, #16
+	// NaN results: V18, V19; masks: V8..V11 -> V12, V13
+	WORD $0x0f108412 // shrn v18.4h, v0.4s, #16
+	WORD $0x4f108432 // shrn2 v18.8h, v1.4s, #16
+	WORD $0x0f108453 // shrn v19.4h, v2.4s, #16
+	WORD $0x4f108473 // shrn2 v19.8h, v3.4s, #16
+	WORD $0x4eb81e52 // orr v18.16b, v18.16b, v24.16b
+	WORD $0x4eb81e73 // orr v19.16b, v19.16b, v24.16b
+	WORD $0x4e361c08 // and v8.16b, v0.16b, v22.16b
+	WORD $0x4e361c29 // and v9.16b, v1.16b, v22.16b
+	WORD $0x4e361c4a // and v10.16b, v2.16b, v22.16b
+	WORD $0x4e361c6b // and v11.16b, v3.16b, v22.16b
+	WORD $0x6eb73508 // cmhi v8.4s, v8.4s, v23.4s
+	WORD $0x6eb73529 // cmhi v9.4s, v9.4s, v23.4s
+	WORD $0x6eb7354a // cmhi v10.4s, v10.4s, v23.4s
+	WORD $0x6eb7356b // cmhi v11.4s, v11.4s, v23.4s
+	WORD $0x0e61290c // xtn v12.4h, v8.4s
+	WORD $0x4e61292c // xtn2 v12.8h, v9.4s
+	WORD $0x0e61294d // xtn v13.4h, v10.4s
+	WORD $0x4e61296d // xtn2 v13.8h, v11.4s
+	WORD $0x6eac1e50 // bit v16.16b, v18.16b, v12.16b
+	WORD $0x6ead1e71 // bit v17.16b, v19.16b, v13.16b
+	VST1.P [V16.H8, V17.H8], 32(R0)
+	SUB    $16, R2, R2
+	B      s2b_loop
+
+s2b_done:
+	RET
+
+// func f32ToBF16BF16(dst []uint16, src []float32)
+// BFCVTN (FEAT_BF16): round to nearest even per FPCR, no flush (FZ=0),
+// NaNs made quiet keeping sign and top payload bits: the same results as
+// f32ToBF16NEON.
+// n is a multiple of 16.
+TEXT ·f32ToBF16BF16(SB), NOSPLIT, $0-48
+	MOVD dst_base+0(FP), R0
+	MOVD dst_len+8(FP), R2
+	MOVD src_base+24(FP), R1
+
+s2bb_loop:
+	CBZ    R2, s2bb_done
+	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD $0x0ea16804 // bfcvtn v4.4h, v0.4s
+	WORD $0x4ea16824 // bfcvtn2 v4.8h, v1.4s
+	WORD $0x0ea16845 // bfcvtn v5.4h, v2.4s
+	WORD $0x4ea16865 // bfcvtn2 v5.8h, v3.4s
+	VST1.P [V4.H8, V5.H8], 32(R0)
+	SUB    $16, R2, R2
+	B      s2bb_loop
+
+s2bb_done:
+	RET
+
+// ---------------------------------------------------------------------
+// dequantize 8-bit: (float32(q) - zp) * scale. Bytes are widened to 16
+// bits, then (v ^ s) - s with s = 0x80 (qint8) or 0 (quint8) gives the
+// signed value, then sign-extended to 32 bits.
+
+// func dequant8NEON(dst []float32, src []byte, signed bool, zp, scale float32)
+// n is a multiple of 16.
+TEXT ·dequant8NEON(SB), NOSPLIT, $0-60
+	MOVD  dst_base+0(FP), R0
+	MOVD  dst_len+8(FP), R2
+	MOVD  src_base+24(FP), R1
+	MOVBU signed+48(FP), R3
+	NEG   R3, R3
+	AND   $0x80, R3, R3
+	WORD $0x4e020c7a // dup v26.8h, w3
+	FMOVS zp+52(FP), F27
+	FMOVS scale+56(FP), F28
+	WORD $0x4e04077b // dup v27.4s, v27.s[0]
+	WORD $0x4e04079c // dup v28.4s, v28.s[0]
+
+dq8_loop:
+	CBZ    R2, dq8_done
+	VLD1.P 16(R1), [V0.B16]
+	WORD $0x2f08a401 // uxtl v1.8h, v0.8b
+	WORD $0x6f08a402 // uxtl2 v2.8h, v0.16b
+	WORD $0x6e3a1c21 // eor v1.16b, v1.16b, v26.16b
+	WORD $0x6e3a1c42 // eor v2.16b, v2.16b, v26.16b
+	WORD $0x6e7a8421 // sub v1.8h, v1.8h, v26.8h
+	WORD $0x6e7a8442 // sub v2.8h, v2.8h, v26.8h
+	WORD $0x0f10a424 // sxtl v4.4s, v1.4h
+	WORD $0x4f10a425 // sxtl2 v5.4s, v1.8h
+	WORD $0x0f10a446 // sxtl v6.4s, v2.4h
+	WORD $0x4f10a447 // sxtl2 v7.4s, v2.8h
+	WORD $0x4e21d884 // scvtf v4.4s, v4.4s
+	WORD $0x4e21d8a5 // scvtf v5.4s, v5.4s
+	WORD $0x4e21d8c6 // scvtf v6.4s, v6.4s
+	WORD $0x4e21d8e7 // scvtf v7.4s, v7.4s
+	WORD $0x4ebbd484 // fsub v4.4s, v4.4s, v27.4s
+	WORD $0x4ebbd4a5 // fsub v5.4s, v5.4s, v27.4s
+	WORD $0x4ebbd4c6 // fsub v6.4s, v6.4s, v27.4s
+	WORD $0x4ebbd4e7 // fsub v7.4s, v7.4s, v27.4s
+	WORD $0x6e3cdc84 // fmul v4.4s, v4.4s, v28.4s
+	WORD $0x6e3cdca5 // fmul v5.4s, v5.4s, v28.4s
+	WORD $0x6e3cdcc6 // fmul v6.4s, v6.4s, v28.4s
+	WORD $0x6e3cdce7 // fmul v7.4s, v7.4s, v28.4s
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R0)
+	SUB    $16, R2, R2
+	B      dq8_loop
+
+dq8_done:
+	RET
+
+// ---------------------------------------------------------------------
+// dequantize 4-bit: the low and high nibbles of 8 bytes are interleaved
+// (ZIP1) into 16 bytes in element order, (v ^ s) - s with s = 8 (qint4)
+// or 0 (quint4), sign-extended to 32 bits, then (v - zp) * scale.
+
+// func dequant4NEON(dst []float32, src []byte, signed bool, zp, scale float32)
+// n is a multiple of 16.
+TEXT ·dequant4NEON(SB), NOSPLIT, $0-60
+	MOVD  dst_base+0(FP), R0
+	MOVD  dst_len+8(FP), R2
+	MOVD  src_base+24(FP), R1
+	MOVBU signed+48(FP), R3
+	NEG   R3, R3
+	AND   $0x08, R3, R3
+	WORD $0x4e010c7a // dup v26.16b, w3
+	MOVW  $0x0F, R3
+	WORD $0x4e010c79 // dup v25.16b, w3
+	FMOVS zp+52(FP), F27
+	FMOVS scale+56(FP), F28
+	WORD $0x4e04077b // dup v27.4s, v27.s[0]
+	WORD $0x4e04079c // dup v28.4s, v28.s[0]
+
+dq4_loop:
+	CBZ    R2, dq4_done
+	VLD1.P 8(R1), [V0.B8]
+	WORD $0x0e391c01 // and v1.8b, v0.8b, v25.8b
+	WORD $0x2f0c0402 // ushr v2.8b, v0.8b, #4
+	WORD $0x4e023823 // zip1 v3.16b, v1.16b, v2.16b
+	WORD $0x6e3a1c63 // eor v3.16b, v3.16b, v26.16b
+	WORD $0x6e3a8463 // sub v3.16b, v3.16b, v26.16b
+	WORD $0x0f08a461 // sxtl v1.8h, v3.8b
+	WORD $0x4f08a462 // sxtl2 v2.8h, v3.16b
+	WORD $0x0f10a424 // sxtl v4.4s, v1.4h
+	WORD $0x4f10a425 // sxtl2 v5.4s, v1.8h
+	WORD $0x0f10a446 // sxtl v6.4s, v2.4h
+	WORD $0x4f10a447 // sxtl2 v7.4s, v2.8h
+	WORD $0x4e21d884 // scvtf v4.4s, v4.4s
+	WORD $0x4e21d8a5 // scvtf v5.4s, v5.4s
+	WORD $0x4e21d8c6 // scvtf v6.4s, v6.4s
+	WORD $0x4e21d8e7 // scvtf v7.4s, v7.4s
+	WORD $0x4ebbd484 // fsub v4.4s, v4.4s, v27.4s
+	WORD $0x4ebbd4a5 // fsub v5.4s, v5.4s, v27.4s
+	WORD $0x4ebbd4c6 // fsub v6.4s, v6.4s, v27.4s
+	WORD $0x4ebbd4e7 // fsub v7.4s, v7.4s, v27.4s
+	WORD $0x6e3cdc84 // fmul v4.4s, v4.4s, v28.4s
+	WORD $0x6e3cdca5 // fmul v5.4s, v5.4s, v28.4s
+	WORD $0x6e3cdcc6 // fmul v6.4s, v6.4s, v28.4s
+	WORD $0x6e3cdce7 // fmul v7.4s, v7.4s, v28.4s
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R0)
+	SUB    $16, R2, R2
+	B      dq4_loop
+
+dq4_done:
+	RET
+
+// ---------------------------------------------------------------------
+// min/max scan: float minimum and maximum, and the largest |x| bit
+// pattern (amax >= 0x7F800000 means a NaN or infinity was seen). Empty
+// input gives +Inf, -Inf, 0.
+
+// func minMaxNEON(src []float32) (lo, hi float32, amax uint32)
+// n is a multiple of 16.
+TEXT ·minMaxNEON(SB), NOSPLIT, $0-36
+	MOVD src_base+0(FP), R1
+	MOVD src_len+8(FP), R2
+	MOVW $0x7F800000, R3
+	WORD $0x4e040c70 // dup v16.4s, w3
+	WORD $0x4eb01e11 // mov v17.16b, v16.16b
+	MOVW $0xFF800000, R3
+	WORD $0x4e040c72 // dup v18.4s, w3
+	WORD $0x4eb21e53 // mov v19.16b, v18.16b
+	WORD $0x6f00e414 // movi v20.2d, #0
+	WORD $0x6f00e415 // movi v21.2d, #0
+	MOVW $0x7FFFFFFF, R3
+	WORD $0x4e040c76 // dup v22.4s, w3
+
+mm_loop:
+	CBZ    R2, mm_reduce
+	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD $0x4ea0f610 // fmin v16.4s, v16.4s, v0.4s
+	WORD $0x4ea1f631 // fmin v17.4s, v17.4s, v1.4s
+	WORD $0x4e20f652 // fmax v18.4s, v18.4s, v0.4s
+	WORD $0x4e21f673 // fmax v19.4s, v19.4s, v1.4s
+	WORD $0x4ea2f610 // fmin v16.4s, v16.4s, v2.4s
+	WORD $0x4ea3f631 // fmin v17.4s, v17.4s, v3.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	WORD $0x4e23f673 // fmax v19.4s, v19.4s, v3.4s
+	WORD $0x4e361c00 // and v0.16b, v0.16b, v22.16b
+	WORD $0x4e361c21 // and v1.16b, v1.16b, v22.16b
+	WORD $0x4e361c42 // and v2.16b, v2.16b, v22.16b
+	WORD $0x4e361c63 // and v3.16b, v3.16b, v22.16b
+	WORD $0x6ea06694 // umax v20.4s, v20.4s, v0.4s
+	WORD $0x6ea166b5 // umax v21.4s, v21.4s, v1.4s
+	WORD $0x6ea26694 // umax v20.4s, v20.4s, v2.4s
+	WORD $0x6ea366b5 // umax v21.4s, v21.4s, v3.4s
+	SUB    $16, R2, R2
+	B      mm_loop
+
+mm_reduce:
+	WORD $0x4eb1f610 // fmin v16.4s, v16.4s, v17.4s
+	WORD $0x4e33f652 // fmax v18.4s, v18.4s, v19.4s
+	WORD $0x6eb56694 // umax v20.4s, v20.4s, v21.4s
+	WORD $0x6eb0fa10 // fminv s16, v16.4s
+	WORD $0x6e30fa52 // fmaxv s18, v18.4s
+	WORD $0x6eb0aa94 // umaxv s20, v20.4s
+	FMOVS F16, lo+24(FP)
+	FMOVS F18, hi+28(FP)
+	FMOVS F20, amax+32(FP)
+	RET
+
+// ---------------------------------------------------------------------
+// quantize: v = f32(f32(x / scale) + zp); v = maxNum(v, qmin) (FMAXNM
+// returns qmin when v is a quiet NaN); v = minNum(v, qmax); FCVTNS rounds
+// to nearest with ties to even; XTN keeps the low byte.
+
+// func quant8NEON(dst []byte, src []float32, scale, zp, qmin, qmax float32)
+// n is a multiple of 16.
+TEXT ·quant8NEON(SB), NOSPLIT, $0-64
+	MOVD  dst_base+0(FP), R0
+	MOVD  dst_len+8(FP), R2
+	MOVD  src_base+24(FP), R1
+	FMOVS scale+48(FP), F24
+	FMOVS zp+52(FP), F25
+	FMOVS qmin+56(FP), F26
+	FMOVS qmax+60(FP), F27
+	WORD $0x4e040718 // dup v24.4s, v24.s[0]
+	WORD $0x4e040739 // dup v25.4s, v25.s[0]
+	WORD $0x4e04075a // dup v26.4s, v26.s[0]
+	WORD $0x4e04077b // dup v27.4s, v27.s[0]
+
+q8_loop:
+	CBZ    R2, q8_done
+	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD $0x6e38fc00 // fdiv v0.4s, v0.4s, v24.4s
+	WORD $0x6e38fc21 // fdiv v1.4s, v1.4s, v24.4s
+	WORD $0x6e38fc42 // fdiv v2.4s, v2.4s, v24.4s
+	WORD $0x6e38fc63 // fdiv v3.4s, v3.4s, v24.4s
+	WORD $0x4e39d400 // fadd v0.4s, v0.4s, v25.4s
+	WORD $0x4e39d421 // fadd v1.4s, v1.4s, v25.4s
+	WORD $0x4e39d442 // fadd v2.4s, v2.4s, v25.4s
+	WORD $0x4e39d463 // fadd v3.4s, v3.4s, v25.4s
+	WORD $0x4e3ac400 // fmaxnm v0.4s, v0.4s, v26.4s
+	WORD $0x4e3ac421 // fmaxnm v1.4s, v1.4s, v26.4s
+	WORD $0x4e3ac442 // fmaxnm v2.4s, v2.4s, v26.4s
+	WORD $0x4e3ac463 // fmaxnm v3.4s, v3.4s, v26.4s
+	WORD $0x4ebbc400 // fminnm v0.4s, v0.4s, v27.4s
+	WORD $0x4ebbc421 // fminnm v1.4s, v1.4s, v27.4s
+	WORD $0x4ebbc442 // fminnm v2.4s, v2.4s, v27.4s
+	WORD $0x4ebbc463 // fminnm v3.4s, v3.4s, v27.4s
+	WORD $0x4e21a800 // fcvtns v0.4s, v0.4s
+	WORD $0x4e21a821 // fcvtns v1.4s, v1.4s
+	WORD $0x4e21a842 // fcvtns v2.4s, v2.4s
+	WORD $0x4e21a863 // fcvtns v3.4s, v3.4s
+	WORD $0x0e612804 // xtn v4.4h, v0.4s
+	WORD $0x4e612824 // xtn2 v4.8h, v1.4s
+	WORD $0x0e612845 // xtn v5.4h, v2.4s
+	WORD $0x4e612865 // xtn2 v5.8h, v3.4s
+	WORD $0x0e212886 // xtn v6.8b, v4.8h
+	WORD $0x4e2128a6 // xtn2 v6.16b, v5.8h
+	VST1.P [V6.B16], 16(R0)
+	SUB    $16, R2, R2
+	B      q8_loop
+
+q8_done:
+	RET
+
+// ---------------------------------------------------------------------
+// 4-bit pack: UZP1/UZP2 split even and odd elements, SLI puts the odd
+// ones in the high nibbles above the even ones' low nibbles.
+
+// func pack4NEON(dst []byte, src []byte)
+// n = len(src) is a multiple of 32.
+TEXT ·pack4NEON(SB), NOSPLIT, $0-48
+	MOVD dst_base+0(FP), R0
+	MOVD src_base+24(FP), R1
+	MOVD src_len+32(FP), R2
+
+p4_loop:
+	CBZ    R2, p4_done
+	VLD1.P 32(R1), [V0.B16, V1.B16]
+	WORD $0x4e011802 // uzp1 v2.16b, v0.16b, v1.16b
+	WORD $0x4e015803 // uzp2 v3.16b, v0.16b, v1.16b
+	WORD $0x6f0c5462 // sli v2.16b, v3.16b, #4
+	VST1.P [V2.B16], 16(R0)
+	SUB    $32, R2, R2
+	B      p4_loop
+
+p4_done:
+	RET
+
+// ---------------------------------------------------------------------
+// 4-bit unpack: nibbles interleaved with ZIP1/ZIP2, then (v ^ s) - s with
+// s = 8 (sign-extend, qint4) or 0 (quint4).
+
+// func unpack4NEON(dst []byte, src []byte, signed bool)
+// n = len(dst) is a multiple of 32.
+TEXT ·unpack4NEON(SB), NOSPLIT, $0-49
+	MOVD  dst_base+0(FP), R0
+	MOVD  dst_len+8(FP), R2
+	MOVD  src_base+24(FP), R1
+	MOVBU signed+48(FP), R3
+	NEG   R3, R3
+	AND   $0x08, R3, R3
+	WORD $0x4e010c7a // dup v26.16b, w3
+	MOVW  $0x0F, R3
+	WORD $0x4e010c79 // dup v25.16b, w3
+
+u4_loop:
+	CBZ    R2, u4_done
+	VLD1.P 16(R1), [V0.B16]
+	WORD $0x4e391c01 // and v1.16b, v0.16b, v25.16b
+	WORD $0x6f0c0402 // ushr v2.16b, v0.16b, #4
+	WORD $0x4e023823 // zip1 v3.16b, v1.16b, v2.16b
+	WORD $0x4e027824 // zip2 v4.16b, v1.16b, v2.16b
+	WORD $0x6e3a1c63 // eor v3.16b, v3.16b, v26.16b
+	WORD $0x6e3a1c84 // eor v4.16b, v4.16b, v26.16b
+	WORD $0x6e3a8463 // sub v3.16b, v3.16b, v26.16b
+	WORD $0x6e3a8484 // sub v4.16b, v4.16b, v26.16b
+	VST1.P [V3.B16, V4.B16], 32(R0)
+	SUB    $32, R2, R2
+	B      u4_loop
+
+u4_done:
+	RET

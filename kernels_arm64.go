@@ -1,0 +1,205 @@
+//go:build !purego && !noasm
+
+package tenso
+
+// arm64 kernel dispatch. The assembly lives in core_arm64.s: a NEON path
+// (AdvSIMD, baseline on every arm64 CPU; its float16 conversions use
+// FCVTL/FCVTN, which are ARMv8.0 and need no FEAT_FP16) and a "bf16" path,
+// the NEON path with BFCVTN for float32 → bfloat16 where the CPU has
+// FEAT_BF16 (cortex-a72 does not; QEMU's "max" CPU does). Kernels process
+// whole blocks; the pure-Go twin finishes the last few elements, which is
+// bit-identical by definition. The choice is made once at init from cpuid
+// and kept in kimpl.
+
+import "github.com/klauspost/cpuid/v2"
+
+const (
+	implGo = iota
+	implNEON
+	implBF16
+)
+
+var implNames = []string{implGo: "go", implNEON: "neon", implBF16: "bf16"}
+
+// CPU features, read once.
+var (
+	hasNEON = cpuid.CPU.Supports(cpuid.ASIMD)
+	hasBF16 = hasNEON && cpuid.CPU.Supports(cpuid.BF16)
+)
+
+// kimpl is the implementation in use (changed only by the tests through
+// useKernelImpl).
+var kimpl = func() int {
+	switch {
+	case hasBF16:
+		return implBF16
+	case hasNEON:
+		return implNEON
+	}
+	return implGo
+}()
+
+func implSupported(i int) bool {
+	switch i {
+	case implGo:
+		return true
+	case implNEON:
+		return hasNEON
+	case implBF16:
+		return hasBF16
+	}
+	return false
+}
+
+// kernelImpls lists the implementations this host can run, "go" first.
+func kernelImpls() []string {
+	var out []string
+	for i, n := range implNames {
+		if implSupported(i) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// useKernelImpl selects an implementation by name (for the tests) and
+// returns a func restoring the previous choice; ok is false when the host
+// cannot run it. Not safe for concurrent use with running kernels.
+func useKernelImpl(name string) (restore func(), ok bool) {
+	for i, n := range implNames {
+		if n == name && implSupported(i) {
+			prev := kimpl
+			kimpl = i
+			return func() { kimpl = prev }, true
+		}
+	}
+	return func() {}, false
+}
+
+//go:noescape
+func f16ToF32NEON(dst []float32, src []uint16)
+
+//go:noescape
+func f32ToF16NEON(dst []uint16, src []float32)
+
+//go:noescape
+func bf16ToF32NEON(dst []float32, src []uint16)
+
+//go:noescape
+func f32ToBF16NEON(dst []uint16, src []float32)
+
+//go:noescape
+func f32ToBF16BF16(dst []uint16, src []float32)
+
+//go:noescape
+func dequant8NEON(dst []float32, src []byte, signed bool, zp, scale float32)
+
+//go:noescape
+func dequant4NEON(dst []float32, src []byte, signed bool, zp, scale float32)
+
+//go:noescape
+func minMaxNEON(src []float32) (lo, hi float32, amax uint32)
+
+//go:noescape
+func quant8NEON(dst []byte, src []float32, scale, zp, qmin, qmax float32)
+
+//go:noescape
+func pack4NEON(dst []byte, src []byte)
+
+//go:noescape
+func unpack4NEON(dst []byte, src []byte, signed bool)
+
+func f16ToF32(dst []float32, src []uint16) {
+	m := 0
+	if kimpl != implGo {
+		m = len(dst) &^ 15
+		f16ToF32NEON(dst[:m], src[:m])
+	}
+	f16ToF32Go(dst[m:], src[m:])
+}
+
+func f32ToF16(dst []uint16, src []float32) {
+	m := 0
+	if kimpl != implGo {
+		m = len(dst) &^ 15
+		f32ToF16NEON(dst[:m], src[:m])
+	}
+	f32ToF16Go(dst[m:], src[m:])
+}
+
+func bf16ToF32(dst []float32, src []uint16) {
+	m := 0
+	if kimpl != implGo {
+		m = len(dst) &^ 15
+		bf16ToF32NEON(dst[:m], src[:m])
+	}
+	bf16ToF32Go(dst[m:], src[m:])
+}
+
+func f32ToBF16(dst []uint16, src []float32) {
+	m := 0
+	switch kimpl {
+	case implBF16:
+		m = len(dst) &^ 15
+		f32ToBF16BF16(dst[:m], src[:m])
+	case implNEON:
+		m = len(dst) &^ 15
+		f32ToBF16NEON(dst[:m], src[:m])
+	}
+	f32ToBF16Go(dst[m:], src[m:])
+}
+
+func dequant8(dst []float32, src []byte, signed bool, zp, scale float32) {
+	m := 0
+	if kimpl != implGo {
+		m = len(dst) &^ 15
+		dequant8NEON(dst[:m], src[:m], signed, zp, scale)
+	}
+	dequant8Go(dst[m:], src[m:], signed, zp, scale)
+}
+
+func dequant4(dst []float32, src []byte, signed bool, zp, scale float32) {
+	m := 0
+	if kimpl != implGo {
+		m = len(dst) &^ 15
+		dequant4NEON(dst[:m], src[:m/2], signed, zp, scale)
+	}
+	dequant4Go(dst[m:], src[m/2:], signed, zp, scale)
+}
+
+func minMax(src []float32) (lo, hi float32, finite bool) {
+	if kimpl == implGo {
+		return minMaxGo(src)
+	}
+	m := len(src) &^ 15
+	lo, hi, amax := minMaxNEON(src[:m])
+	l, h, ok := minMaxGo(src[m:])
+	return min(lo, l), max(hi, h), ok && amax < 0x7F800000
+}
+
+func quant8(dst []byte, src []float32, scale, zp, qmin, qmax float32) {
+	m := 0
+	if kimpl != implGo {
+		m = len(dst) &^ 15
+		quant8NEON(dst[:m], src[:m], scale, zp, qmin, qmax)
+	}
+	quant8Go(dst[m:], src[m:], scale, zp, qmin, qmax)
+}
+
+func pack4(dst []byte, src []byte) {
+	m := 0
+	if kimpl != implGo {
+		m = len(src) &^ 31
+		pack4NEON(dst[:m/2], src[:m])
+	}
+	pack4Go(dst[m/2:], src[m:])
+}
+
+func unpack4(dst []byte, src []byte, signed bool) {
+	m := 0
+	if kimpl != implGo {
+		m = len(dst) &^ 31
+		unpack4NEON(dst[:m], src[:m/2], signed)
+	}
+	unpack4Go(dst[m:], src[m/2:], signed)
+}
