@@ -1,0 +1,613 @@
+// Tenso for JavaScript: the Go codec compiled to WebAssembly (tenso.wasm,
+// beside this file), with zero-copy typed-array views on the caller's buffer.
+// One module for browsers, Node and edge runtimes; see index.d.ts for the API.
+
+import { wasiImports } from "./wasi.js";
+
+const DTYPES = [
+  null,
+  ["float32", Float32Array, 4],
+  ["int32", Int32Array, 4],
+  ["float64", Float64Array, 8],
+  ["int64", BigInt64Array, 8],
+  ["uint8", Uint8Array, 1],
+  ["uint16", Uint16Array, 2],
+  ["bool", Uint8Array, 1],
+  ["float16", globalThis.Float16Array || Uint16Array, 2],
+  ["int8", Int8Array, 1],
+  ["int16", Int16Array, 2],
+  ["uint32", Uint32Array, 4],
+  ["uint64", BigUint64Array, 8],
+  ["complex64", Float32Array, 8],
+  ["complex128", Float64Array, 16],
+  ["bfloat16", Uint16Array, 2],
+  ["qint8", Uint8Array, 1],
+  ["quint8", Uint8Array, 1],
+  ["qint4", Uint8Array, 1],
+  ["quint4", Uint8Array, 1],
+  ["string", null, 0],
+  ["bytes", null, 0],
+];
+const DTYPE_CODE = Object.fromEntries(
+  DTYPES.map((d, i) => [d && d[0], i]).filter((e) => e[0]),
+);
+const SCHEMES = ["per_tensor", "per_channel", "per_group"];
+const KIND = {
+  dense: 1,
+  quantized: 2,
+  string: 3,
+  ragged_frame: 4,
+  ragged: 5,
+  bundle: 6,
+  sparse_coo: 7,
+  sparse_csr: 8,
+  sparse_csc: 9,
+  ipc_ref: 10,
+};
+const ERROR_CODES = [
+  "",
+  "corrupt",
+  "too_large",
+  "checksum",
+  "unsupported",
+  "unframed",
+  "invalid",
+  "other",
+];
+
+/** An error reported by the codec; `message` is the Go error text. */
+export class TensoError extends Error {
+  constructor(message, code, offset) {
+    super(message);
+    this.name = "TensoError";
+    /** "corrupt" | "too_large" | "checksum" | "unsupported" | "unframed" | "invalid" | "other" */
+    this.code = code;
+    /** byte offset of the bad field in the packet, or -1 */
+    this.offset = offset;
+  }
+}
+
+let ready = null; // Promise of the instance
+let ex = null; // the instance's exports
+let memory = null;
+let stateAddr = 0;
+let prefixMax = 0;
+let prefixPtr = 0;
+let crossings = 0;
+let m8 = new Uint8Array(0);
+let m32 = new Uint32Array(0);
+
+function views() {
+  if (m8.buffer !== memory.buffer) {
+    m8 = new Uint8Array(memory.buffer);
+    m32 = new Uint32Array(memory.buffer);
+  }
+}
+
+const isNode =
+  typeof process !== "undefined" && process.versions != null && process.versions.node != null;
+
+async function instantiate(source) {
+  const imports = { wasi_snapshot_preview1: wasiImports(() => memory) };
+  let instance;
+  if (source instanceof WebAssembly.Module) {
+    instance = await WebAssembly.instantiate(source, imports);
+  } else if (source instanceof WebAssembly.Instance) {
+    instance = source;
+  } else {
+    let bytes = source;
+    if (source === undefined || source instanceof URL || typeof source === "string") {
+      const url = source === undefined ? new URL("./tenso.wasm", import.meta.url) : source;
+      const isFile = isNode && (typeof url === "string" ? !/^https?:/.test(url) : url.protocol === "file:");
+      if (isFile) {
+        const fs = await import("node:fs/promises");
+        bytes = await fs.readFile(url);
+      } else {
+        bytes = fetch(url);
+      }
+    }
+    if (bytes && typeof bytes.then === "function") bytes = await bytes;
+    if (typeof Response !== "undefined" && bytes instanceof Response) {
+      if (WebAssembly.instantiateStreaming && bytes.headers.get("content-type") === "application/wasm") {
+        ({ instance } = await WebAssembly.instantiateStreaming(bytes, imports));
+      } else {
+        if (!bytes.ok) throw new Error(`tenso: fetching the wasm module failed: HTTP ${bytes.status}`);
+        bytes = await bytes.arrayBuffer();
+      }
+    }
+    if (!instance) ({ instance } = await WebAssembly.instantiate(bytes, imports));
+  }
+  ex = instance.exports;
+  memory = ex.memory;
+  ex._initialize();
+  stateAddr = ex.tenso_state();
+  prefixMax = ex.tenso_prefix_max();
+  prefixPtr = ex.tenso_alloc(prefixMax);
+  return instance;
+}
+
+/**
+ * Loads the module. Without an argument: Node reads tenso.wasm beside this
+ * file, browsers stream-compile it from `new URL("tenso.wasm", import.meta.url)`.
+ * Edge runtimes pass a compiled WebAssembly.Module (or bytes, a URL, a Response).
+ */
+export function init(source) {
+  if (!ready) {
+    ready = instantiate(source).catch((e) => {
+      ready = null;
+      throw e;
+    });
+  }
+  return ready.then(() => undefined);
+}
+
+function need() {
+  if (!ex) throw new Error("tenso: call and await init() first");
+}
+
+function toBytes(input) {
+  if (input instanceof Uint8Array) return input;
+  if (input instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && input instanceof SharedArrayBuffer))
+    return new Uint8Array(input);
+  if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  throw new TypeError("tenso: expected a Uint8Array, an ArrayBuffer or an ArrayBufferView");
+}
+
+function fail() {
+  views();
+  const s = stateAddr >>> 2;
+  const ptr = m32[s + 2];
+  const len = m32[s + 3];
+  const msg = new TextDecoder().decode(m8.subarray(ptr, ptr + len));
+  const lo = m32[s + 5];
+  const hi = m32[s + 6] | 0;
+  const offset = hi < 0 ? -1 : hi * 4294967296 + lo;
+  return new TensoError(msg, ERROR_CODES[m32[s + 4]] || "other", offset);
+}
+
+/** Number of calls from JS into the wasm module so far (for measurements). */
+export function boundaryCrossings() {
+  return crossings;
+}
+
+/**
+ * Decodes one packet. Uncompressed dense bodies whose offset in `bytes` is
+ * aligned for their element type are views on `bytes` (no copy); everything
+ * else is copied out of the module's memory.
+ */
+export function decode(input) {
+  need();
+  const bytes = toBytes(input);
+  const total = bytes.length;
+  let rc = -2;
+  if (total > prefixMax) {
+    views();
+    m8.set(bytes.subarray(0, prefixMax), prefixPtr);
+    crossings++;
+    rc = ex.tenso_decode(prefixPtr, prefixMax, total);
+  }
+  let big = false;
+  if (rc === -2) {
+    crossings++;
+    const ptr = ex.tenso_reserve(total);
+    views();
+    m8.set(bytes, ptr);
+    crossings++;
+    rc = ex.tenso_decode(ptr, total, total);
+    big = total > 1 << 20;
+  }
+  if (rc !== 0) throw fail();
+  views();
+  const r = new Reader(bytes, m32[(stateAddr >>> 2)] >>> 2);
+  const v = r.value();
+  if (big) {
+    crossings++;
+    ex.tenso_release();
+  }
+  return v;
+}
+
+class Reader {
+  constructor(bytes, w) {
+    this.bytes = bytes;
+    this.w = w; // word index into m32
+  }
+  word() {
+    return m32[this.w++];
+  }
+  shape() {
+    const n = this.word();
+    const s = new Array(n);
+    for (let i = 0; i < n; i++) s[i] = this.word();
+    return s;
+  }
+  // ref reads (src, off, len) and returns a typed array of ctor.
+  ref(ctor, copy) {
+    const src = this.word();
+    const off = this.word();
+    const len = this.word();
+    const per = ctor.BYTES_PER_ELEMENT;
+    if (src === 0) {
+      const abs = this.bytes.byteOffset + off;
+      if (!copy && abs % per === 0) return new ctor(this.bytes.buffer, abs, len / per);
+      return new ctor(this.bytes.slice(off, off + len).buffer, 0, len / per);
+    }
+    return new ctor(memory.buffer.slice(off, off + len), 0, len / per);
+  }
+  dense() {
+    const dt = DTYPES[this.word()];
+    const shape = this.shape();
+    return { kind: "dense", dtype: dt[0], shape, data: this.ref(dt[1]) };
+  }
+  value() {
+    const kind = this.word();
+    switch (kind) {
+      case KIND.dense:
+        return this.dense();
+      case KIND.quantized: {
+        const dt = DTYPES[this.word()];
+        const shape = this.shape();
+        const scheme = SCHEMES[this.word()];
+        const axis = this.word() | 0;
+        const groupSize = this.word();
+        this.word(); // num_scales
+        const scales = this.ref(Float32Array, true);
+        const zeroPoints = this.ref(Float32Array, true);
+        const data = this.ref(Uint8Array);
+        return quantized({ dtype: dt[0], shape, scheme, axis, groupSize, scales, zeroPoints, data });
+      }
+      case KIND.string: {
+        const dtype = this.word() === 21 ? "bytes" : "string";
+        const count = this.word();
+        const offsets = this.ref(Uint8Array);
+        const payload = this.ref(Uint8Array);
+        const dv = new DataView(offsets.buffer, offsets.byteOffset, offsets.byteLength);
+        const dec = new TextDecoder();
+        const strings = new Array(count);
+        for (let i = 0; i < count; i++) {
+          const a = Number(dv.getBigUint64(8 * i, true));
+          const b = Number(dv.getBigUint64(8 * i + 8, true));
+          strings[i] = dtype === "string" ? dec.decode(payload.subarray(a, b)) : payload.slice(a, b);
+        }
+        return { kind: "string", dtype, strings };
+      }
+      case KIND.ragged:
+      case KIND.ragged_frame: {
+        const frameDtype = this.word();
+        this.word(); // splits node kind (dense)
+        const splits = this.dense().data;
+        this.word();
+        const flat = this.dense();
+        const v = { kind: "ragged", splits, flat };
+        if (kind === KIND.ragged_frame) {
+          v.framed = true;
+          v.frameDtype = frameDtype;
+        }
+        return v;
+      }
+      case KIND.bundle: {
+        const n = this.word();
+        const entries = new Array(n);
+        const dec = new TextDecoder();
+        for (let i = 0; i < n; i++) {
+          const key = dec.decode(this.ref(Uint8Array, true));
+          entries[i] = { key, value: this.value() };
+        }
+        return { kind: "bundle", entries };
+      }
+      case KIND.sparse_coo:
+      case KIND.sparse_csr:
+      case KIND.sparse_csc: {
+        const format = ["coo", "csr", "csc"][kind - KIND.sparse_coo];
+        const shape = [this.word(), this.word()];
+        this.word();
+        const d = this.dense();
+        this.word();
+        const a = this.dense().data;
+        this.word();
+        const b = this.dense().data;
+        const v = { kind: "sparse", format, shape, dtype: d.dtype, data: d.data };
+        if (format === "coo") {
+          v.row = a;
+          v.col = b;
+        } else {
+          v.indices = a;
+          v.indptr = b;
+        }
+        return v;
+      }
+      case KIND.ipc_ref: {
+        const handle = this.ref(Uint8Array, true);
+        const offset = BigInt(this.word()) | (BigInt(this.word()) << 32n);
+        const nbytes = BigInt(this.word()) | (BigInt(this.word()) << 32n);
+        const deviceUUID = this.ref(Uint8Array, true);
+        return { kind: "ipc_ref", handle, offset, nbytes, deviceUUID };
+      }
+    }
+    throw new TensoError(`tenso: unexpected layout kind ${kind}`, "other", -1);
+  }
+}
+
+function quantized(q) {
+  const v = { kind: "quantized", ...q };
+  Object.defineProperty(v, "dequantize", {
+    enumerable: false,
+    value: function () {
+      return dequantize(this);
+    },
+  });
+  return v;
+}
+
+// ---- encoding: a region of layout words followed by the data bytes ----
+
+class Builder {
+  constructor() {
+    this.words = [];
+    this.blobs = []; // [word index of the ref, bytes]
+  }
+  ref(bytes) {
+    this.blobs.push([this.words.length, bytes]);
+    this.words.push(0, 0, bytes.byteLength);
+  }
+  shape(s) {
+    this.words.push(s.length);
+    for (const d of s) {
+      if (!Number.isInteger(d) || d < 0 || d > 0xffffffff)
+        throw new TensoError(`tenso: invalid argument: bad dimension ${d}`, "invalid", -1);
+      this.words.push(d);
+    }
+  }
+  value(v, depth = 0) {
+    if (depth > 64) throw new TensoError("tenso: invalid argument: nesting too deep", "invalid", -1);
+    if (ArrayBuffer.isView(v)) v = { kind: "dense", data: v, shape: [v.length] };
+    const kind = v.kind || (v.entries ? "bundle" : v.strings ? "string" : "dense");
+    switch (kind) {
+      case "dense": {
+        const dtype = v.dtype || dtypeOf(v.data);
+        const code = DTYPE_CODE[dtype];
+        if (!code || code > 15) throw new TensoError(`tenso: invalid argument: dtype ${dtype} is not dense`, "invalid", -1);
+        this.words.push(KIND.dense, code);
+        this.shape(v.shape || [v.data.length]);
+        this.ref(bytesOf(v.data));
+        return;
+      }
+      case "quantized": {
+        const code = DTYPE_CODE[v.dtype];
+        if (!(code >= 16 && code <= 19)) throw new TensoError(`tenso: invalid argument: dtype ${v.dtype} is not quantized`, "invalid", -1);
+        const scheme = SCHEMES.indexOf(v.scheme || "per_tensor");
+        if (scheme < 0) throw new TensoError(`tenso: invalid argument: scheme ${v.scheme}`, "invalid", -1);
+        const scales = Float32Array.from(v.scales);
+        const zeroPoints = Float32Array.from(v.zeroPoints);
+        this.words.push(KIND.quantized, code);
+        this.shape(v.shape);
+        this.words.push(scheme, (v.axis || 0) >>> 0, v.groupSize || 0, scales.length);
+        this.ref(bytesOf(scales));
+        this.ref(bytesOf(zeroPoints));
+        this.ref(bytesOf(v.data));
+        return;
+      }
+      case "string": {
+        const enc = new TextEncoder();
+        const parts = v.strings.map((s) => (typeof s === "string" ? enc.encode(s) : bytesOf(s)));
+        const offsets = new BigUint64Array(parts.length + 1);
+        let n = 0;
+        parts.forEach((p, i) => {
+          n += p.length;
+          offsets[i + 1] = BigInt(n);
+        });
+        const payload = new Uint8Array(n);
+        n = 0;
+        for (const p of parts) {
+          payload.set(p, n);
+          n += p.length;
+        }
+        this.words.push(KIND.string, v.dtype === "bytes" ? 21 : 20, parts.length);
+        this.ref(bytesOf(offsets));
+        this.ref(payload);
+        return;
+      }
+      case "ragged": {
+        if (v.framed) throw new TensoError("tenso: invalid argument: the RAGGED flag framing is decode-only", "invalid", -1);
+        this.words.push(KIND.ragged, 0);
+        const splits = ArrayBuffer.isView(v.splits) ? v.splits : BigUint64Array.from(v.splits, BigInt);
+        this.value({ kind: "dense", data: splits, shape: [splits.length], dtype: dtypeOf(splits) }, depth + 1);
+        this.value(v.flat, depth + 1);
+        return;
+      }
+      case "bundle": {
+        const entries = v.entries || Object.entries(v).map(([key, value]) => ({ key, value }));
+        this.words.push(KIND.bundle, entries.length);
+        const enc = new TextEncoder();
+        for (const e of entries) {
+          this.ref(enc.encode(e.key));
+          this.value(e.value, depth + 1);
+        }
+        return;
+      }
+      case "sparse": {
+        const format = v.format || "coo";
+        this.words.push(KIND["sparse_" + format], v.shape[0], v.shape[1]);
+        const comp = (data, dtype) => this.value({ kind: "dense", dtype: dtype || dtypeOf(data), shape: [data.length], data }, depth + 1);
+        comp(v.data, v.dtype);
+        if (format === "coo") {
+          comp(v.row);
+          comp(v.col);
+        } else {
+          comp(v.indices);
+          comp(v.indptr);
+        }
+        return;
+      }
+      case "ipc_ref": {
+        this.words.push(KIND.ipc_ref);
+        this.ref(bytesOf(v.handle));
+        const o = BigInt(v.offset);
+        const nb = BigInt(v.nbytes);
+        this.words.push(Number(o & 0xffffffffn), Number(o >> 32n), Number(nb & 0xffffffffn), Number(nb >> 32n));
+        this.ref(bytesOf(v.deviceUUID));
+        return;
+      }
+    }
+    throw new TensoError(`tenso: invalid argument: unknown kind ${kind}`, "invalid", -1);
+  }
+  // place copies the description into the module and returns [ptr, size].
+  place() {
+    let size = 4 * this.words.length;
+    for (const [i, b] of this.blobs) {
+      size = (size + 7) & ~7;
+      this.words[i + 1] = size;
+      size += b.byteLength;
+    }
+    crossings++;
+    const ptr = ex.tenso_reserve(size);
+    views();
+    m32.set(this.words, ptr >>> 2);
+    for (const [i, b] of this.blobs) m8.set(b, ptr + this.words[i + 1]);
+    return [ptr, size];
+  }
+}
+
+function bytesOf(a) {
+  if (a instanceof Uint8Array) return a;
+  if (ArrayBuffer.isView(a)) return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  if (a instanceof ArrayBuffer) return new Uint8Array(a);
+  if (Array.isArray(a)) return Uint8Array.from(a);
+  throw new TensoError("tenso: invalid argument: expected a typed array", "invalid", -1);
+}
+
+function dtypeOf(a) {
+  if (a instanceof Float32Array) return "float32";
+  if (a instanceof Float64Array) return "float64";
+  if (a instanceof Int32Array) return "int32";
+  if (a instanceof Uint32Array) return "uint32";
+  if (a instanceof Int16Array) return "int16";
+  if (a instanceof Uint16Array) return "uint16";
+  if (a instanceof Int8Array) return "int8";
+  if (a instanceof Uint8Array || a instanceof Uint8ClampedArray) return "uint8";
+  if (a instanceof BigInt64Array) return "int64";
+  if (a instanceof BigUint64Array) return "uint64";
+  if (globalThis.Float16Array && a instanceof globalThis.Float16Array) return "float16";
+  throw new TensoError("tenso: invalid argument: cannot infer the dtype; give dtype", "invalid", -1);
+}
+
+function takeResult() {
+  views();
+  const s = stateAddr >>> 2;
+  const ptr = m32[s];
+  const len = m32[s + 1];
+  return new Uint8Array(memory.buffer.slice(ptr, ptr + len));
+}
+
+/**
+ * Encodes a value (the shapes decode returns; a bare typed array is a 1-D
+ * dense tensor) into a packet. Options: integrity, compress, alignment.
+ */
+export function encode(value, options = {}) {
+  need();
+  const b = new Builder();
+  b.value(value);
+  const [ptr, size] = b.place();
+  const flags = (options.integrity ? 1 : 0) | (options.compress ? 2 : 0);
+  crossings++;
+  const rc = ex.tenso_encode(ptr, size, flags, options.alignment || 0);
+  if (rc !== 0) throw fail();
+  const out = takeResult();
+  if (out.length > 1 << 20) {
+    crossings++;
+    ex.tenso_release();
+  }
+  return out;
+}
+
+/** Dequantizes a quantized value to float32: (q − zero_point) × scale. */
+export function dequantize(q) {
+  need();
+  const b = new Builder();
+  b.value({ ...q, kind: "quantized" });
+  const [ptr, size] = b.place();
+  crossings++;
+  if (ex.tenso_dequantize(ptr, size) !== 0) throw fail();
+  const out = takeResult();
+  return new Float32Array(out.buffer, 0, out.length / 4);
+}
+
+function convert(fn, src) {
+  need();
+  const u16 = src instanceof Uint16Array ? src : new Uint16Array(bytesOf(src).slice().buffer);
+  const n = u16.length;
+  const inBytes = (2 * n + 7) & ~7;
+  crossings++;
+  const ptr = ex.tenso_reserve(inBytes + 4 * n);
+  views();
+  m8.set(new Uint8Array(u16.buffer, u16.byteOffset, 2 * n), ptr);
+  crossings++;
+  fn(ptr, ptr + inBytes, n);
+  views();
+  return new Float32Array(memory.buffer.slice(ptr + inBytes, ptr + inBytes + 4 * n));
+}
+
+/** float16 bits (Uint16Array or Float16Array) to Float32Array. */
+export function float16ToFloat32(src) {
+  return convert((a, b, n) => ex.tenso_f16_to_f32(a, b, n), src);
+}
+
+/** bfloat16 bits (Uint16Array) to Float32Array. */
+export function bfloat16ToFloat32(src) {
+  return convert((a, b, n) => ex.tenso_bf16_to_f32(a, b, n), src);
+}
+
+/** Describes a packet from its header (Go's Inspect). */
+export function inspect(input) {
+  need();
+  const bytes = toBytes(input);
+  let n = Math.min(bytes.length, 1 << 16);
+  for (;;) {
+    crossings++;
+    const ptr = ex.tenso_reserve(n);
+    views();
+    m8.set(bytes.subarray(0, n), ptr);
+    crossings++;
+    const rc = ex.tenso_inspect(ptr, n);
+    if (rc !== 0) {
+      if (n < bytes.length) {
+        n = bytes.length;
+        continue;
+      }
+      throw fail();
+    }
+    break;
+  }
+  views();
+  const w = m32[stateAddr >>> 2] >>> 2;
+  const kinds = ["", "dense", "quantized", "string", "ragged_frame", "ragged", "bundle", "sparse_coo", "sparse_csr", "sparse_csc", "ipc_ref"];
+  const word = (i) => m32[w + i];
+  const ndim = word(15);
+  const shape = [];
+  for (let i = 0; i < ndim; i++) shape.push(word(16 + i));
+  const dt = DTYPES[word(3)];
+  return {
+    version: word(0),
+    flags: word(1),
+    kind: kinds[word(2)] || "unknown",
+    dtype: dt ? dt[0] : null,
+    shape,
+    count: word(4),
+    elements: word(11) + word(12) * 4294967296,
+    aligned: word(5) === 1,
+    alignment: word(6),
+    integrity: word(7) === 1,
+    compressed: word(8) === 1,
+    headerLen: word(9),
+    bodyOffset: word(10),
+    dataSize: word(13) + word(14) * 4294967296,
+  };
+}
+
+/** Fetches a URL and decodes its body (views on the fetched buffer). */
+export async function fetchTensor(url, fetchInit) {
+  await init();
+  const res = await fetch(url, fetchInit);
+  if (!res.ok) throw new Error(`tenso: GET ${url}: HTTP ${res.status}`);
+  return decode(new Uint8Array(await res.arrayBuffer()));
+}

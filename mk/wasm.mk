@@ -1,0 +1,53 @@
+# WebAssembly module, npm package, wazero host and web demo (issue 4).
+#
+#   make wasm       build js/tenso.wasm (and the copy wasm/host embeds)
+#   make demo       build the module and serve the web demo on 127.0.0.1
+#   make test-js    node --test over the golden corpus, bad inputs, size budget
+#   make test-e2e   headless Chromium (playwright-core) against the demo page
+#   make bench-js   Node benchmarks (decode, LZ4, XXH3) with their baselines
+
+WASM_OUT    := js/tenso.wasm
+WASM_EMBED  := wasm/host/embedded/tenso.wasm
+WASM_SRCS   := $(shell find core wasm/module -name '*.go' -not -name '*_test.go' 2>/dev/null) $(wildcard *.go) go.mod go.sum
+# -Oz shrinks the module; the exports and the test suites are checked on the
+# optimised file. WASM_OPT= disables it.
+WASM_OPT    ?= $(shell command -v wasm-opt 2>/dev/null)
+WASM_OPT_FLAGS := -O2 --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals
+NPM_CI      = cd $(1) && if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
+
+.PHONY: wasm demo test-js test-e2e bench-js wasm-size
+
+TEST_EXTRA += test-js test-e2e
+
+wasm: $(WASM_OUT) $(WASM_EMBED)
+
+$(WASM_OUT): $(WASM_SRCS)
+	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -o $@.tmp ./wasm/module
+	@if [ -n "$(WASM_OPT)" ]; then \
+		echo "wasm-opt $(WASM_OPT_FLAGS)"; \
+		$(WASM_OPT) $(WASM_OPT_FLAGS) $@.tmp -o $@ && rm -f $@.tmp; \
+	else \
+		echo "wasm-opt not found: module left unoptimised"; mv $@.tmp $@; \
+	fi
+	@ls -l $@
+
+$(WASM_EMBED): $(WASM_OUT)
+	cp $< $@
+
+bin/tenso: wasm $(shell find cmd web-demo -name '*.go' 2>/dev/null) $(wildcard web-demo/static/*)
+	$(GO) build -o $@ ./cmd/tenso
+
+demo: bin/tenso
+	./bin/tenso demo
+
+test-js: wasm
+	$(call NPM_CI,js)
+	cd js && node --test test/
+
+test-e2e: bin/tenso
+	$(call NPM_CI,web-demo)
+	cd web-demo && node --test e2e/
+
+bench-js: wasm
+	$(call NPM_CI,js)
+	cd js && node bench/bench.mjs

@@ -1,0 +1,243 @@
+package host
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/tenso-go/tenso"
+	"github.com/tetratelabs/wazero/api"
+)
+
+// Codec decodes and encodes through one instance of the wasm module.
+type Codec struct {
+	r *Runtime
+	lockedInstance
+	state uint32
+	fn    struct{ reserve, decode, encode, inspect, release api.Function }
+}
+
+// Error is an error reported by the wasm module. Its message is the Go
+// error text of the codec inside; Unwrap gives the matching tenso sentinel,
+// so errors.Is(err, tenso.ErrCorrupt) works as with the native decoder.
+type Error struct {
+	Msg    string
+	Offset int64 // byte offset of the bad field, or -1
+	Err    error // tenso.ErrCorrupt, ErrTooLarge, ErrChecksum, ErrUnsupported, ErrUnframed, ErrInvalid or nil
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+// Unwrap returns the sentinel.
+func (e *Error) Unwrap() error { return e.Err }
+
+var sentinels = [...]error{nil, tenso.ErrCorrupt, tenso.ErrTooLarge, tenso.ErrChecksum, tenso.ErrUnsupported, tenso.ErrUnframed, tenso.ErrInvalid, nil}
+
+// NewCodec instantiates the module.
+func (r *Runtime) NewCodec(ctx context.Context) (*Codec, error) {
+	c := &Codec{r: r}
+	if err := c.start(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Codec) start(ctx context.Context) error {
+	mod, err := c.r.instantiate(ctx, c.r.module)
+	if err != nil {
+		return fmt.Errorf("tenso: instantiating the wasm module: %w", err)
+	}
+	fns := map[string]*api.Function{
+		"tenso_reserve": &c.fn.reserve, "tenso_decode": &c.fn.decode, "tenso_encode": &c.fn.encode,
+		"tenso_inspect": &c.fn.inspect, "tenso_release": &c.fn.release,
+	}
+	for name, p := range fns {
+		if *p = mod.ExportedFunction(name); *p == nil {
+			mod.Close(ctx)
+			return fmt.Errorf("tenso: the wasm module does not export %s", name)
+		}
+	}
+	st, err := mod.ExportedFunction("tenso_state").Call(ctx)
+	if err != nil {
+		mod.Close(ctx)
+		return fmt.Errorf("tenso: tenso_state: %w", err)
+	}
+	c.state = uint32(st[0])
+	c.mod = mod
+	return nil
+}
+
+// Close releases the instance.
+func (c *Codec) Close(ctx context.Context) error { return c.close(ctx) }
+
+// call runs f with the instance locked, restarting a closed instance first
+// and discarding it after a wasm-level failure.
+func (c *Codec) call(ctx context.Context, f func(api.Module) error) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.mod == nil {
+		if err := c.start(ctx); err != nil {
+			return err
+		}
+	}
+	err := f(c.mod)
+	var te *Error
+	if err != nil && !errors.As(err, &te) {
+		c.mod.Close(ctx)
+		c.mod = nil
+	}
+	return err
+}
+
+func (c *Codec) word(m api.Module, i uint32) uint32 {
+	v, _ := m.Memory().ReadUint32Le(c.state + 4*i)
+	return v
+}
+
+func (c *Codec) moduleError(m api.Module) error {
+	msg, _ := readMem(m, c.word(m, 2), c.word(m, 3))
+	code := c.word(m, 4)
+	off := int64(uint64(c.word(m, 5)) | uint64(c.word(m, 6))<<32)
+	e := &Error{Msg: string(msg), Offset: off}
+	if int(code) < len(sentinels) {
+		e.Err = sentinels[code]
+	}
+	return e
+}
+
+func (c *Codec) result(m api.Module) ([]byte, bool) {
+	ptr, n := c.word(m, 0), c.word(m, 1)
+	return m.Memory().Read(ptr, n)
+}
+
+// put copies b into the module's reusable input region.
+func (c *Codec) put(ctx context.Context, m api.Module, b []byte) (uint32, error) {
+	if uint64(len(b)) > math.MaxUint32 {
+		return 0, fmt.Errorf("%w: %d bytes do not fit the wasm module's memory", tenso.ErrTooLarge, len(b))
+	}
+	res, err := c.fn.reserve.Call(ctx, uint64(len(b)))
+	if err != nil {
+		return 0, err
+	}
+	ptr := uint32(res[0])
+	if !m.Memory().Write(ptr, b) {
+		return 0, errors.New("tenso: wasm module returned an out-of-range buffer")
+	}
+	return ptr, nil
+}
+
+// Decode decodes packet in the wasm module. Uncompressed bodies of the
+// result are views into packet (as with tenso.Decode); everything else is
+// copied out of the module's memory.
+func (c *Codec) Decode(ctx context.Context, packet []byte) (tenso.Value, error) {
+	var v tenso.Value
+	err := c.call(ctx, func(m api.Module) error {
+		ptr, err := c.put(ctx, m, packet)
+		if err != nil {
+			return err
+		}
+		n := uint64(len(packet))
+		res, err := c.fn.decode.Call(ctx, uint64(ptr), n, n)
+		if err != nil {
+			return err
+		}
+		if int32(res[0]) != 0 {
+			return c.moduleError(m)
+		}
+		lay, ok := c.result(m)
+		if !ok {
+			return errors.New("tenso: wasm module returned an out-of-range layout")
+		}
+		r := layoutReader{words: lay, packet: packet, mem: m.Memory()}
+		v, err = r.value(0)
+		if len(packet) > 1<<20 {
+			c.fn.release.Call(ctx)
+		}
+		return err
+	})
+	return v, err
+}
+
+// Encode encodes v in the wasm module and returns a copy of the packet.
+func (c *Codec) Encode(ctx context.Context, v tenso.Value, o tenso.Options) ([]byte, error) {
+	var b layoutBuilder
+	if err := b.value(v, 0); err != nil {
+		return nil, err
+	}
+	region := b.region()
+	var out []byte
+	err := c.call(ctx, func(m api.Module) error {
+		ptr, err := c.put(ctx, m, region)
+		if err != nil {
+			return err
+		}
+		var flags uint64
+		if o.Integrity {
+			flags |= 1
+		}
+		if o.Compress {
+			flags |= 2
+		}
+		if o.Alignment < 0 || o.Alignment > math.MaxUint32 {
+			return fmt.Errorf("%w: alignment %d", tenso.ErrInvalid, o.Alignment)
+		}
+		res, err := c.fn.encode.Call(ctx, uint64(ptr), uint64(len(region)), flags, uint64(o.Alignment))
+		if err != nil {
+			return err
+		}
+		if int32(res[0]) != 0 {
+			return c.moduleError(m)
+		}
+		p, ok := c.result(m)
+		if !ok {
+			return errors.New("tenso: wasm module returned an out-of-range packet")
+		}
+		out = append([]byte(nil), p...)
+		if len(out) > 1<<20 {
+			c.fn.release.Call(ctx)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Inspect describes packet from its header, in the wasm module.
+func (c *Codec) Inspect(ctx context.Context, packet []byte) (tenso.Info, error) {
+	var info tenso.Info
+	err := c.call(ctx, func(m api.Module) error {
+		ptr, err := c.put(ctx, m, packet)
+		if err != nil {
+			return err
+		}
+		res, err := c.fn.inspect.Call(ctx, uint64(ptr), uint64(len(packet)))
+		if err != nil {
+			return err
+		}
+		if int32(res[0]) != 0 {
+			return c.moduleError(m)
+		}
+		w, ok := c.result(m)
+		if !ok || len(w) < 16*4 {
+			return errors.New("tenso: wasm module returned an out-of-range result")
+		}
+		u := func(i int) uint32 { return binary.LittleEndian.Uint32(w[4*i:]) }
+		info = tenso.Info{
+			Version: int(u(0)), Flags: uint16(u(1)), Kind: tenso.Kind(u(2)), DType: tenso.DType(u(3)),
+			Count: int(u(4)), Aligned: u(5) == 1, Alignment: int(u(6)), Integrity: u(7) == 1,
+			Compressed: u(8) == 1, HeaderLen: int(u(9)), BodyOffset: int(u(10)),
+			Elements: int64(uint64(u(11)) | uint64(u(12))<<32), DataSize: int64(uint64(u(13)) | uint64(u(14))<<32),
+		}
+		nd := int(u(15))
+		if len(w) < 4*(16+nd) {
+			return errors.New("tenso: wasm module returned a short result")
+		}
+		info.Shape = make([]int, nd)
+		for i := range info.Shape {
+			info.Shape[i] = int(u(16 + i))
+		}
+		return nil
+	})
+	return info, err
+}

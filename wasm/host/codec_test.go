@@ -1,0 +1,180 @@
+package host
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/tenso-go/tenso"
+)
+
+func goldenOptions(f map[string]any) tenso.Options {
+	o := tenso.Options{}
+	opts, _ := f["options"].(map[string]any)
+	if b, ok := opts["check_integrity"].(bool); ok {
+		o.Integrity = b
+	}
+	if b, ok := opts["compress"].(bool); ok {
+		o.Compress = b
+	}
+	if a, ok := opts["alignment"]; ok {
+		n, _ := a.(interface{ Int64() (int64, error) }).Int64()
+		o.Alignment = int(n)
+	}
+	return o
+}
+
+// TestGoldenThroughModule: every golden packet decodes in wazero exactly as
+// natively, dense contents match the manifest, byte_exact packets re-encode
+// identically through the module.
+func TestGoldenThroughModule(t *testing.T) {
+	c := newCodec(t)
+	ctx := context.Background()
+	m := loadManifest(t)
+	exact := 0
+	for _, f := range m.Files {
+		name := f["file"].(string)
+		pkt := golden(t, name)
+		native, nerr := tenso.Decode(pkt)
+		got, err := c.Decode(ctx, pkt)
+		if nerr != nil || err != nil {
+			t.Errorf("%s: native %v, wasm %v", name, nerr, err)
+			continue
+		}
+		if d, n := describe(got), describe(native); d != n {
+			t.Errorf("%s: wasm decode\n %s\nnative\n %s", name, d, n)
+		}
+		if f["kind"] == "dense" {
+			if want := f["sha256_le_c_order"].(string); sha(got.(*tenso.Tensor).Data) != want {
+				t.Errorf("%s: sha256 %s, manifest %s", name, sha(got.(*tenso.Tensor).Data), want)
+			}
+		}
+		info, ierr := c.Inspect(ctx, pkt)
+		ninfo, nierr := tenso.Inspect(pkt)
+		if (ierr == nil) != (nierr == nil) || info.Kind != ninfo.Kind || info.BodyOffset != ninfo.BodyOffset ||
+			info.DataSize != ninfo.DataSize || len(info.Shape) != len(ninfo.Shape) {
+			t.Errorf("%s: inspect %+v %v, native %+v %v", name, info, ierr, ninfo, nierr)
+		}
+		if f["byte_exact"] == true {
+			out, err := c.Encode(ctx, got, goldenOptions(f))
+			if err != nil {
+				t.Errorf("%s: encode: %v", name, err)
+			} else if !bytes.Equal(out, pkt) {
+				t.Errorf("%s: re-encoded packet differs (%d vs %d bytes)", name, len(out), len(pkt))
+			}
+			exact++
+		}
+	}
+	if exact != 80 {
+		t.Errorf("%d byte-exact packets re-encoded, want 80", exact)
+	}
+}
+
+// TestBadInputsMatchNative: every truncation and a set of byte flips of the
+// golden packets give the native error, message and sentinel, and the
+// module keeps working afterwards.
+func TestBadInputsMatchNative(t *testing.T) {
+	c := newCodec(t)
+	ctx := context.Background()
+	sentinels := []error{tenso.ErrCorrupt, tenso.ErrTooLarge, tenso.ErrChecksum, tenso.ErrUnsupported, tenso.ErrUnframed}
+	check := func(name string, p []byte) {
+		_, nerr := tenso.Decode(p)
+		v, err := c.Decode(ctx, p)
+		if (nerr == nil) != (err == nil) {
+			t.Fatalf("%s: native %v, wasm %v", name, nerr, err)
+		}
+		if err == nil {
+			return
+		}
+		_ = v
+		if err.Error() != nerr.Error() {
+			t.Fatalf("%s: wasm %q, native %q", name, err, nerr)
+		}
+		for _, s := range sentinels {
+			if errors.Is(err, s) != errors.Is(nerr, s) {
+				t.Fatalf("%s: errors.Is(%v) differs", name, s)
+			}
+		}
+	}
+	for _, f := range loadManifest(t).Files {
+		name := f["file"].(string)
+		pkt := golden(t, name)
+		step := 1
+		if len(pkt) > 512 {
+			step = len(pkt) / 97
+		}
+		for n := 0; n < len(pkt); n += step {
+			check(name+" truncated", pkt[:n])
+		}
+		for i := 0; i < len(pkt) && i < 300; i += 7 {
+			q := append([]byte(nil), pkt...)
+			q[i] ^= 0xA5
+			check(name+" flipped", q)
+		}
+	}
+	// Still alive.
+	if _, err := c.Decode(ctx, golden(t, "dense_f32.tenso")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestEncodeErrorsMatchNative(t *testing.T) {
+	c := newCodec(t)
+	ctx := context.Background()
+	cases := []struct {
+		v tenso.Value
+		o tenso.Options
+	}{
+		{&tenso.Tensor{DType: tenso.Float32, Shape: []int{3}, Data: make([]byte, 8)}, tenso.Options{}},
+		{&tenso.Tensor{DType: tenso.Float32, Shape: []int{2}, Data: make([]byte, 8)}, tenso.Options{Alignment: 3}},
+		{tenso.NewStrings("a", "b"), tenso.Options{Alignment: 16}},
+		{&tenso.Tensor{DType: 99, Shape: []int{1}, Data: make([]byte, 1)}, tenso.Options{}},
+	}
+	for i, tc := range cases {
+		_, nerr := tenso.Encode(tc.v, tc.o)
+		_, err := c.Encode(ctx, tc.v, tc.o)
+		if nerr == nil || err == nil || nerr.Error() != err.Error() || !errors.Is(err, tenso.ErrInvalid) {
+			t.Errorf("case %d: wasm %v, native %v", i, err, nerr)
+		}
+	}
+	// Round trip with every option through the module.
+	v := &tenso.Tensor{DType: tenso.Int16, Shape: []int{4, 5}, Data: bytes.Repeat([]byte{1, 2, 3, 0}, 10)}
+	for _, o := range []tenso.Options{{}, {Integrity: true}, {Compress: true}, {Alignment: 8, Integrity: true, Compress: true}} {
+		p, err := c.Encode(ctx, v, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := tenso.Decode(p)
+		if err != nil || describe(got) != describe(v) {
+			t.Fatalf("%+v: %v %s", o, err, describe(got))
+		}
+	}
+}
+
+func TestEmbeddedOrMissing(t *testing.T) {
+	b, err := Embedded()
+	if err != nil {
+		if !errors.Is(err, ErrNoModule) {
+			t.Fatal(err)
+		}
+		t.Setenv("TENSO_WASM", "")
+		if _, err := New(context.Background(), Config{}); !errors.Is(err, ErrNoModule) {
+			t.Fatalf("New without a module: %v", err)
+		}
+		t.Log("no embedded module (make wasm not run): ErrNoModule as documented")
+		return
+	}
+	r, err := New(context.Background(), Config{Module: b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close(context.Background())
+	c, err := r.NewCodec(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Decode(context.Background(), golden(t, "dense_f32.tenso")); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,141 @@
+package host
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+)
+
+//go:embed embedded
+var embedded embed.FS
+
+// ErrNoModule is returned by New when no module bytes are available: the
+// tree was not built with `make wasm`, Config.Module is nil and $TENSO_WASM
+// is unset.
+var ErrNoModule = errors.New("tenso: wasm module not built (run `make wasm`, set Config.Module, or TENSO_WASM=path/to/tenso.wasm)")
+
+// Embedded returns the module embedded at build time, or ErrNoModule.
+func Embedded() ([]byte, error) {
+	b, err := fs.ReadFile(embedded, "embedded/tenso.wasm")
+	if err != nil || len(b) == 0 {
+		return nil, ErrNoModule
+	}
+	return b, nil
+}
+
+// sharedCache is the process-wide compilation cache: every Runtime uses it,
+// so a module is compiled once per process.
+var sharedCache = wazero.NewCompilationCache()
+
+// Config configures a Runtime. The zero value uses the embedded module, the
+// shared in-memory compilation cache and wazero's memory limit.
+type Config struct {
+	// Module is tenso.wasm; nil means Embedded(), then $TENSO_WASM.
+	Module []byte
+	// Cache replaces the shared in-memory compilation cache (for example
+	// wazero.NewCompilationCacheWithDir for an on-disk one).
+	Cache wazero.CompilationCache
+	// MemoryLimitPages caps each instance's memory in 64 KiB pages (0: 65536,
+	// i.e. 4 GiB).
+	MemoryLimitPages uint32
+}
+
+// Runtime holds a wazero runtime with WASI and the compiled Tenso module.
+type Runtime struct {
+	rt     wazero.Runtime
+	module wazero.CompiledModule
+}
+
+// New creates a runtime and compiles the Tenso module (a cache hit after the
+// first time in the process).
+func New(ctx context.Context, cfg Config) (*Runtime, error) {
+	bin := cfg.Module
+	if bin == nil {
+		var err error
+		if bin, err = Embedded(); err != nil {
+			p := os.Getenv("TENSO_WASM")
+			if p == "" {
+				return nil, ErrNoModule
+			}
+			if bin, err = os.ReadFile(p); err != nil {
+				return nil, fmt.Errorf("tenso: reading TENSO_WASM: %w", err)
+			}
+		}
+	}
+	cache := cfg.Cache
+	if cache == nil {
+		cache = sharedCache
+	}
+	rc := wazero.NewRuntimeConfig().WithCompilationCache(cache).WithCloseOnContextDone(true)
+	if cfg.MemoryLimitPages > 0 {
+		rc = rc.WithMemoryLimitPages(cfg.MemoryLimitPages)
+	}
+	rt := wazero.NewRuntimeWithConfig(ctx, rc)
+	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
+		rt.Close(ctx)
+		return nil, fmt.Errorf("tenso: instantiating WASI: %w", err)
+	}
+	m, err := rt.CompileModule(ctx, bin)
+	if err != nil {
+		rt.Close(ctx)
+		return nil, fmt.Errorf("tenso: compiling the wasm module: %w", err)
+	}
+	return &Runtime{rt: rt, module: m}, nil
+}
+
+// Close releases the runtime and every instance made from it.
+func (r *Runtime) Close(ctx context.Context) error { return r.rt.Close(ctx) }
+
+// instantiate starts an anonymous instance of m as a WASI reactor.
+func (r *Runtime) instantiate(ctx context.Context, m wazero.CompiledModule) (api.Module, error) {
+	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions("_initialize")
+	return r.rt.InstantiateModule(ctx, m, cfg)
+}
+
+// Default timeouts.
+const (
+	DefaultPluginTimeout = 5 * time.Second
+)
+
+// lockedInstance is one wasm instance used under a mutex; a failed call
+// closes it and the next call makes a new one.
+type lockedInstance struct {
+	mu  sync.Mutex
+	mod api.Module
+}
+
+func (l *lockedInstance) close(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.mod == nil {
+		return nil
+	}
+	err := l.mod.Close(ctx)
+	l.mod = nil
+	return err
+}
+
+func readMem(m api.Module, ptr, n uint32) ([]byte, bool) {
+	b, ok := m.Memory().Read(ptr, n)
+	if !ok {
+		return nil, false
+	}
+	return append([]byte(nil), b...), true
+}
+
+func readMemory(m api.Memory, ptr, n uint32) ([]byte, bool) {
+	b, ok := m.Read(ptr, n)
+	if !ok {
+		return nil, false
+	}
+	return append([]byte(nil), b...), true
+}

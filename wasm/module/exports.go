@@ -1,0 +1,310 @@
+//go:build wasip1
+
+package main
+
+import (
+	"errors"
+	"unsafe"
+
+	"github.com/tenso-go/tenso/core"
+)
+
+// Return codes of the exported functions.
+const (
+	rcOK       = 0
+	rcError    = -1
+	rcNeedFull = -2
+)
+
+// Error codes written to state word 4.
+const (
+	errNone        = 0
+	errCorrupt     = 1
+	errTooLarge    = 2
+	errChecksum    = 3
+	errUnsupported = 4
+	errUnframed    = 5
+	errInvalid     = 6
+	errOther       = 7
+)
+
+// prefixMax is the most bytes a host needs to copy in for the zero-copy fast
+// path of tenso_decode (a dense header is at most 10+4*32+1 bytes, padding up
+// to the body offset included for alignments up to 1 KiB).
+const prefixMax = 1024
+
+var (
+	state   [8]uint32
+	errMsg  []byte
+	live    any // keeps the last result (and what it points into) reachable
+	scratch []byte
+	// fastWords holds the fast path's layout, so that it allocates nothing
+	// beyond what Inspect does.
+	fastWords [8 + core.DefaultMaxDims]uint32
+	pinned    = map[uintptr][]byte{}
+)
+
+func addr(b []byte) uint32 {
+	if len(b) == 0 {
+		return 0
+	}
+	return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(b))))
+}
+
+func mem(p unsafe.Pointer, n uint32) []byte {
+	if n == 0 || p == nil {
+		return nil
+	}
+	return unsafe.Slice((*byte)(p), n)
+}
+
+func setResult(b []byte, keep any) int32 {
+	live = keep
+	state[0] = addr(b)
+	state[1] = uint32(len(b))
+	state[2], state[3], state[4], state[5], state[6] = 0, 0, errNone, 0, 0
+	return rcOK
+}
+
+func setError(err error) int32 {
+	live = nil
+	errMsg = []byte(err.Error())
+	state[0], state[1] = 0, 0
+	state[2] = addr(errMsg)
+	state[3] = uint32(len(errMsg))
+	state[4] = errCodeOf(err)
+	var off int64 = -1
+	var fe *core.FormatError
+	if errors.As(err, &fe) {
+		off = fe.Offset
+	}
+	state[5] = uint32(uint64(off))
+	state[6] = uint32(uint64(off) >> 32)
+	return rcError
+}
+
+func errCodeOf(err error) uint32 {
+	switch {
+	case errors.Is(err, core.ErrChecksum):
+		return errChecksum
+	case errors.Is(err, core.ErrTooLarge):
+		return errTooLarge
+	case errors.Is(err, core.ErrUnframed):
+		return errUnframed
+	case errors.Is(err, core.ErrUnsupported):
+		return errUnsupported
+	case errors.Is(err, core.ErrCorrupt):
+		return errCorrupt
+	case errors.Is(err, core.ErrInvalid):
+		return errInvalid
+	}
+	return errOther
+}
+
+// tenso_state returns the address of the 8-word state block.
+//
+//go:wasmexport tenso_state
+func tensoState() unsafe.Pointer { return unsafe.Pointer(&state[0]) }
+
+// tenso_prefix_max is how many leading bytes of a packet tenso_decode wants
+// for its header-only fast path.
+//
+//go:wasmexport tenso_prefix_max
+func tensoPrefixMax() uint32 { return prefixMax }
+
+// tenso_reserve returns a region of at least n bytes, reused across calls
+// (its content is not preserved). It is the input area for decode, encode,
+// dequantize and the conversions; the previous result stays valid.
+//
+//go:wasmexport tenso_reserve
+func tensoReserve(n uint32) unsafe.Pointer {
+	if uint32(cap(scratch)) < n || scratch == nil {
+		c := int(n)
+		if c < 64<<10 {
+			c = 64 << 10
+		}
+		scratch = make([]byte, c)
+	}
+	scratch = scratch[:cap(scratch)]
+	return unsafe.Pointer(&scratch[0])
+}
+
+// tenso_alloc returns n bytes that stay valid until tenso_free (0 for n = 0).
+//
+//go:wasmexport tenso_alloc
+func tensoAlloc(n uint32) unsafe.Pointer {
+	if n == 0 {
+		return nil
+	}
+	b := make([]byte, n)
+	p := unsafe.Pointer(&b[0])
+	pinned[uintptr(p)] = b
+	return p
+}
+
+// tenso_free releases memory from tenso_alloc; other pointers are ignored.
+//
+//go:wasmexport tenso_free
+func tensoFree(p unsafe.Pointer) { delete(pinned, uintptr(p)) }
+
+// tenso_release drops the last result so that its memory can be reused.
+//
+//go:wasmexport tenso_release
+func tensoRelease() { live = nil; state[0], state[1] = 0, 0 }
+
+// tenso_decode decodes the packet whose first n bytes are at p; total is
+// the packet's full length. With n == total it is a full decode: integrity
+// is verified, bodies decompressed, everything validated. With n < total
+// (n ≥ min(total, tenso_prefix_max)) only an uncompressed dense packet
+// without a footer can be described from its header, whose body the caller
+// then views in its own buffer; any other packet returns rcNeedFull.
+// The result is the layout (layout.go).
+//
+//go:wasmexport tenso_decode
+func tensoDecode(p unsafe.Pointer, n, total uint32) int32 {
+	in := mem(p, n)
+	if n < total {
+		lay, ok := decodeHeaderOnly(in, int64(total))
+		if !ok {
+			live = nil
+			return rcNeedFull
+		}
+		return setResult(lay, lay)
+	}
+	v, err := core.Decode(in)
+	if err != nil {
+		return setError(err)
+	}
+	w := layoutWriter{base: uintptr(p), n: uintptr(n)}
+	w.value(v)
+	b := w.bytes()
+	return setResult(b, [2]any{v, b})
+}
+
+// decodeHeaderOnly is the zero-copy fast path: the header of a top-level
+// dense, uncompressed packet without footer fully determines the value.
+func decodeHeaderOnly(prefix []byte, total int64) ([]byte, bool) {
+	info, err := core.Inspect(prefix)
+	if err != nil || info.Kind != core.KindDense || info.Compressed || info.Integrity {
+		return nil, false
+	}
+	end := int64(info.BodyOffset) + info.DataSize
+	if info.DataSize < 0 || end > total || end > 1<<32-1 {
+		return nil, false
+	}
+	w := layoutWriter{w: fastWords[:0]}
+	w.put(uint32(core.KindDense), uint32(info.DType), uint32(len(info.Shape)))
+	for _, d := range info.Shape {
+		w.put(uint32(d))
+	}
+	w.put(srcInput, uint32(info.BodyOffset), uint32(info.DataSize))
+	return w.bytes(), true
+}
+
+// tenso_inspect describes the packet header at p (n bytes) as words:
+// version, flags, kind, dtype, count, aligned, alignment, integrity,
+// compressed, header_len, body_offset, elements (lo, hi), data_size (lo, hi),
+// ndim, shape...
+//
+//go:wasmexport tenso_inspect
+func tensoInspect(p unsafe.Pointer, n uint32) int32 {
+	info, err := core.Inspect(mem(p, n))
+	if err != nil {
+		return setError(err)
+	}
+	var w layoutWriter
+	w.put(uint32(info.Version), uint32(info.Flags), uint32(info.Kind), uint32(info.DType),
+		uint32(info.Count), b2u(info.Aligned), uint32(info.Alignment), b2u(info.Integrity),
+		b2u(info.Compressed), uint32(info.HeaderLen), uint32(info.BodyOffset))
+	w.put64(uint64(info.Elements))
+	w.put64(uint64(info.DataSize))
+	w.put(uint32(len(info.Shape)))
+	for _, d := range info.Shape {
+		w.put(uint32(d))
+	}
+	b := w.bytes()
+	return setResult(b, b)
+}
+
+// Encode option bits of tenso_encode's flags argument.
+const (
+	encIntegrity = 1
+	encCompress  = 2
+)
+
+// tenso_encode encodes the value described at the start of the region
+// [p, p+n) (layout words whose refs point into the same region) with the
+// given options; alignment 0 means 64. The result is the packet.
+//
+//go:wasmexport tenso_encode
+func tensoEncode(p unsafe.Pointer, n, flags, alignment uint32) int32 {
+	r := layoutReader{buf: mem(p, n)}
+	v, err := r.value(0)
+	if err != nil {
+		return setError(err)
+	}
+	o := core.Options{Alignment: int(alignment), Integrity: flags&encIntegrity != 0, Compress: flags&encCompress != 0}
+	out, err := core.Encode(v, o)
+	if err != nil {
+		return setError(err)
+	}
+	return setResult(out, out)
+}
+
+// tenso_dequantize dequantizes the quantized tensor described in [p, p+n)
+// (as for tenso_encode) to float32; the result is the little-endian float32
+// bytes.
+//
+//go:wasmexport tenso_dequantize
+func tensoDequantize(p unsafe.Pointer, n uint32) int32 {
+	r := layoutReader{buf: mem(p, n)}
+	v, err := r.value(0)
+	if err != nil {
+		return setError(err)
+	}
+	q, ok := v.(*core.Quantized)
+	if !ok {
+		return setError(errors.New("tenso: invalid argument: dequantize needs a quantized tensor"))
+	}
+	out, err := dequantize(q)
+	if err != nil {
+		return setError(err)
+	}
+	b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(out))), 4*len(out))
+	return setResult(b, out)
+}
+
+// tenso_f16_to_f32 converts n float16 values at src to float32 at dst.
+//
+//go:wasmexport tenso_f16_to_f32
+func tensoF16ToF32(src, dst unsafe.Pointer, n uint32) {
+	if n == 0 {
+		return
+	}
+	in := unsafe.Slice((*uint16)(src), n)
+	out := unsafe.Slice((*float32)(dst), n)
+	for i, h := range in {
+		out[i] = f16ToF32(h)
+	}
+}
+
+// tenso_bf16_to_f32 converts n bfloat16 values at src to float32 at dst.
+//
+//go:wasmexport tenso_bf16_to_f32
+func tensoBF16ToF32(src, dst unsafe.Pointer, n uint32) {
+	if n == 0 {
+		return
+	}
+	in := unsafe.Slice((*uint16)(src), n)
+	out := unsafe.Slice((*uint32)(dst), n)
+	for i, h := range in {
+		out[i] = uint32(h) << 16
+	}
+}
+
+func b2u(b bool) uint32 {
+	if b {
+		return 1
+	}
+	return 0
+}
