@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/native/tensogrpc"
+	"github.com/tenso-go/tenso/native/tensogrpc/tensopb"
+	"github.com/tenso-go/tenso/native/tensohttp"
+)
+
+func init() {
+	register("predict", "send a packet file to a Tenso HTTP endpoint (or grpc://host:port) and write the response", runPredict)
+}
+
+type headerFlags []string
+
+func (h *headerFlags) String() string     { return strings.Join(*h, ", ") }
+func (h *headerFlags) Set(s string) error { *h = append(*h, s); return nil }
+
+func runPredict(args []string) int {
+	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: tenso predict [-o OUT] [-stream] [-H 'Name: value'] [-timeout 30s] URL FILE\n\n"+
+			"Posts the packet in FILE (\"-\": stdin) as application/octet-stream to URL, e.g.\n"+
+			"http://127.0.0.1:8000/infer, or calls TensorInference/Predict at grpc://HOST:PORT.\n"+
+			"Writes the response packet to OUT (\"-\": stdout) and prints a one-line summary.")
+		fs.PrintDefaults()
+	}
+	out := fs.String("o", "", "write the response packet to this file (\"-\": stdout)")
+	stream := fs.Bool("stream", false, "decode the HTTP response with the streaming reader as it arrives")
+	timeout := fs.Duration("timeout", 30*time.Second, "timeout of the call")
+	var headers headerFlags
+	fs.Var(&headers, "H", "extra request header 'Name: value' (repeatable)")
+	// Flags may come before or after the two operands.
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			return 2
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(pos) != 2 {
+		fs.Usage()
+		return 2
+	}
+	target, file := pos[0], pos[1]
+	var packet []byte
+	var err error
+	if file == "-" {
+		packet, err = io.ReadAll(os.Stdin)
+	} else {
+		packet, err = os.ReadFile(file)
+	}
+	if err != nil {
+		return predictFail(err)
+	}
+	if _, err := tenso.Decode(packet); err != nil {
+		return predictFail(fmt.Errorf("%s: %w", file, err))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+
+	var resp []byte
+	if strings.HasPrefix(target, "grpc://") {
+		resp, err = predictGRPC(ctx, strings.TrimPrefix(target, "grpc://"), packet)
+	} else {
+		resp, err = predictHTTP(ctx, target, packet, headers, *stream)
+	}
+	if err != nil {
+		return predictFail(err)
+	}
+	summary := summarize(resp)
+	switch *out {
+	case "":
+		fmt.Println(summary)
+	case "-":
+		if _, err := os.Stdout.Write(resp); err != nil {
+			return predictFail(err)
+		}
+		fmt.Fprintln(os.Stderr, summary)
+	default:
+		if err := os.WriteFile(*out, resp, 0o644); err != nil {
+			return predictFail(err)
+		}
+		fmt.Printf("%s -> %s\n", summary, *out)
+	}
+	return 0
+}
+
+func predictHTTP(ctx context.Context, target string, packet []byte, headers headerFlags, stream bool) ([]byte, error) {
+	u, err := url.Parse(target)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("predict: URL %q: want http://HOST:PORT/PATH or grpc://HOST:PORT", target)
+	}
+	path := u.EscapedPath()
+	if u.RawQuery != "" {
+		path += "?" + u.RawQuery
+	}
+	h := http.Header{}
+	for _, kv := range headers {
+		k, v, ok := strings.Cut(kv, ":")
+		if !ok {
+			return nil, fmt.Errorf("predict: header %q: want 'Name: value'", kv)
+		}
+		h.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	c, err := tensohttp.NewClient(u.Scheme+"://"+u.Host, tensohttp.ClientOptions{Header: h, Timeout: -1})
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	if !stream {
+		return c.PredictPacket(ctx, path, packet)
+	}
+	v, err := tenso.Decode(packet)
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.StreamPredict(ctx, path, v)
+	if err != nil {
+		return nil, err
+	}
+	return tenso.Encode(res, tenso.Options{})
+}
+
+func predictGRPC(ctx context.Context, addr string, packet []byte) ([]byte, error) {
+	cc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(tensogrpc.DefaultMaxMessageBytes), grpc.MaxCallSendMsgSize(tensogrpc.DefaultMaxMessageBytes)))
+	if err != nil {
+		return nil, err
+	}
+	defer cc.Close()
+	resp, err := tensopb.NewTensorInferenceClient(cc).Predict(ctx, &tensopb.PredictRequest{TensorPacket: packet})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tenso.Decode(resp.GetResultPacket()); err != nil {
+		return nil, fmt.Errorf("predict: result packet: %w", err)
+	}
+	return resp.GetResultPacket(), nil
+}
+
+func summarize(p []byte) string {
+	v, err := tenso.Decode(p)
+	if err != nil {
+		return fmt.Sprintf("%d bytes", len(p))
+	}
+	switch t := v.(type) {
+	case *tenso.Tensor:
+		return fmt.Sprintf("dense %s %s, %d bytes", t.DType, tensohttp.ShapeString(t.Shape), len(p))
+	case *tenso.Bundle:
+		keys := make([]string, len(t.Entries))
+		for i, e := range t.Entries {
+			keys[i] = e.Key
+		}
+		return fmt.Sprintf("bundle [%s], %d bytes", strings.Join(keys, ", "), len(p))
+	}
+	return fmt.Sprintf("%s, %d bytes", v.Kind(), len(p))
+}
+
+func predictFail(err error) int {
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "tenso") {
+		msg = "tenso: " + msg
+	}
+	fmt.Fprintln(os.Stderr, strings.ReplaceAll(msg, "\n", " "))
+	return 1
+}

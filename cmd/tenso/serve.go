@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/native/tensogrpc"
+	"github.com/tenso-go/tenso/native/tensohttp"
+)
+
+func init() {
+	register("serve", "serve POST /infer (doubles its input) over HTTP, and optionally gRPC, for interop checks", runServe)
+}
+
+func runServe(args []string) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: tenso serve [-addr 127.0.0.1:8000] [-grpc ADDR] [-integrity] [-compress] [-max-body N]\n\n"+
+			"Serves POST /infer, which doubles every element of a dense numeric tensor (or of each\n"+
+			"tensor of a bundle) keeping its dtype, and GET /health. Stop with Ctrl-C.")
+		fs.PrintDefaults()
+	}
+	addr := fs.String("addr", "127.0.0.1:8000", "HTTP listen address")
+	grpcAddr := fs.String("grpc", "", "also serve gRPC TensorInference on this address (e.g. 127.0.0.1:50051)")
+	integrity := fs.Bool("integrity", false, "add XXH3 integrity footers to responses")
+	compress := fs.Bool("compress", false, "LZ4-compress dense response bodies")
+	maxBody := fs.Int64("max-body", tensohttp.DefaultMaxBodyBytes, "request body limit in bytes")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return 2
+	}
+	app := tensohttp.NewApp(tensohttp.Options{Integrity: *integrity, Compress: *compress, MaxBodyBytes: *maxBody})
+	app.Endpoint("/infer", func(_ context.Context, in tenso.Value) (tenso.Value, error) {
+		out, err := doubleValue(in)
+		if err != nil {
+			return nil, tensohttp.Error(422, err.Error())
+		}
+		return out, nil
+	})
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return serveFail(err)
+	}
+	fmt.Fprintf(os.Stderr, "tenso serve: http://%s (POST /infer, GET /health)\n", ln.Addr())
+	errc := make(chan error, 2)
+	n := 1
+	go func() { errc <- app.Serve(ctx, ln) }()
+	if *grpcAddr != "" {
+		gln, err := net.Listen("tcp", *grpcAddr)
+		if err != nil {
+			stop()
+			<-errc
+			return serveFail(err)
+		}
+		fmt.Fprintf(os.Stderr, "tenso serve: grpc %s (tenso.TensorInference/Predict, PredictStream)\n", gln.Addr())
+		svc := tensogrpc.NewService(func(_ context.Context, in tenso.Value) (tenso.Value, error) { return doubleValue(in) },
+			tensogrpc.ServiceOptions{Encode: tenso.Options{Integrity: *integrity}})
+		n++
+		go func() { errc <- tensogrpc.Serve(ctx, gln, svc, tensogrpc.ServerOptions{}) }()
+	}
+	status := 0
+	for i := 0; i < n; i++ {
+		if err := <-errc; err != nil {
+			stop() // one server failed: stop the other
+			status = serveFail(err)
+		}
+	}
+	return status
+}
+
+func serveFail(err error) int {
+	fmt.Fprintln(os.Stderr, "tenso: serve:", err)
+	return 1
+}
+
+// doubleValue multiplies every element of a dense numeric tensor by two,
+// keeping the dtype (integers wrap like NumPy's `x * 2`); bundles are
+// doubled entry by entry. The result is a new value.
+func doubleValue(v tenso.Value) (tenso.Value, error) {
+	switch t := v.(type) {
+	case *tenso.Tensor:
+		return doubleTensor(t)
+	case *tenso.Bundle:
+		out := &tenso.Bundle{Entries: make([]tenso.Entry, len(t.Entries))}
+		for i, e := range t.Entries {
+			d, err := doubleValue(e.Value)
+			if err != nil {
+				return nil, fmt.Errorf("bundle entry %q: %w", e.Key, err)
+			}
+			out.Entries[i] = tenso.Entry{Key: e.Key, Value: d}
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("/infer doubles dense numeric tensors and bundles of them, not %s packets", v.Kind())
+}
+
+func doubleTensor(t *tenso.Tensor) (*tenso.Tensor, error) {
+	le := binary.LittleEndian
+	src := t.Data
+	dst := make([]byte, len(src))
+	out := &tenso.Tensor{DType: t.DType, Shape: append([]int(nil), t.Shape...), Data: dst}
+	switch t.DType {
+	case tenso.Float32, tenso.Complex64:
+		for i := 0; i+4 <= len(src); i += 4 {
+			le.PutUint32(dst[i:], math.Float32bits(2*math.Float32frombits(le.Uint32(src[i:]))))
+		}
+	case tenso.Float64, tenso.Complex128:
+		for i := 0; i+8 <= len(src); i += 8 {
+			le.PutUint64(dst[i:], math.Float64bits(2*math.Float64frombits(le.Uint64(src[i:]))))
+		}
+	case tenso.Int8, tenso.Uint8:
+		for i := range src {
+			dst[i] = src[i] << 1
+		}
+	case tenso.Int16, tenso.Uint16:
+		for i := 0; i+2 <= len(src); i += 2 {
+			le.PutUint16(dst[i:], le.Uint16(src[i:])<<1)
+		}
+	case tenso.Int32, tenso.Uint32:
+		for i := 0; i+4 <= len(src); i += 4 {
+			le.PutUint32(dst[i:], le.Uint32(src[i:])<<1)
+		}
+	case tenso.Int64, tenso.Uint64:
+		for i := 0; i+8 <= len(src); i += 8 {
+			le.PutUint64(dst[i:], le.Uint64(src[i:])<<1)
+		}
+	case tenso.Float16:
+		for i := 0; i+2 <= len(src); i += 2 {
+			le.PutUint16(dst[i:], doubleHalf(le.Uint16(src[i:]), 10, 5))
+		}
+	case tenso.BFloat16:
+		for i := 0; i+2 <= len(src); i += 2 {
+			le.PutUint16(dst[i:], doubleHalf(le.Uint16(src[i:]), 7, 8))
+		}
+	default:
+		return nil, fmt.Errorf("/infer cannot double dtype %s", t.DType)
+	}
+	return out, nil
+}
+
+// doubleHalf doubles a 16-bit float with mbits mantissa and ebits exponent
+// bits exactly: one more in the exponent; a subnormal's mantissa shifts
+// left (carrying into the exponent when it becomes normal); overflow gives
+// infinity; infinities and NaNs are unchanged.
+func doubleHalf(h uint16, mbits, ebits uint) uint16 {
+	sign := h & 0x8000
+	emax := uint16(1)<<ebits - 1
+	e := (h >> mbits) & emax
+	m := h & (1<<mbits - 1)
+	switch {
+	case e == emax: // inf, NaN
+		return h
+	case e == 0: // zero, subnormal
+		return sign | m<<1
+	case e == emax-1: // overflow
+		return sign | emax<<mbits
+	}
+	return sign | (e+1)<<mbits | m
+}
