@@ -36,6 +36,10 @@ func decodeExact(p []byte, l *Limits) (Value, error) {
 	return v, err
 }
 
+// lz4MaxRatio bounds how many output bytes one byte of LZ4 data can
+// produce (the block format's limit is just under 255).
+const lz4MaxRatio = 256
+
 type decoder struct {
 	lim *Limits
 }
@@ -108,6 +112,12 @@ func (d *decoder) dense(p []byte, pr *prelude, base int64, exact bool) (Value, i
 			if err := checkFooter(p[stop:], xxh3.Hash(frame), base, stop); err != nil {
 				return nil, 0, err
 			}
+		}
+		// LZ4 expands at most 255× (a match length grows by 255 per
+		// input byte), so a frame too short to fill the shape is corrupt:
+		// refuse it before the shape drives a large allocation.
+		if L/lz4MaxRatio > int64(len(frame)) {
+			return nil, 0, ferr(ErrCorrupt, base+B, "lz4 frame", "a compressed body of %d bytes cannot decompress to the %d bytes the shape needs", len(frame), L)
 		}
 		out := make([]byte, L)
 		if err := DecodeLZ4Frames(out, frame, base+B); err != nil {
