@@ -57,6 +57,16 @@ const (
 	maxDepth         = DefaultMaxDepth
 )
 
+// checkContainerDepth refuses a container at depth maxDepth or deeper: the
+// decoder reads a container only when its contents (one level down) are
+// within the depth limit, even when it has no entries.
+func checkContainerDepth(depth int) error {
+	if depth >= maxDepth {
+		return tooLarge("containers nested deeper than %d levels", maxDepth)
+	}
+	return nil
+}
+
 func tooLarge(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrTooLarge, fmt.Sprintf(format, args...))
 }
@@ -454,6 +464,9 @@ func (e *encoder) bundle(b *Bundle, o Options, depth int) error {
 	if err := checkBundle(b); err != nil {
 		return err
 	}
+	if err := checkContainerDepth(depth); err != nil {
+		return err
+	}
 	e.header(FlagBundle, 0, len(b.Entries), 0)
 	for _, en := range b.Entries {
 		e.u32(uint32(len(en.Key)))
@@ -588,6 +601,9 @@ func (e *encoder) sparse(s *Sparse, o Options, depth int) error {
 	if err := checkSparse(s); err != nil {
 		return err
 	}
+	if err := checkContainerDepth(depth); err != nil {
+		return err
+	}
 	if _, err := checkAlign(o); err != nil {
 		return err
 	}
@@ -652,6 +668,9 @@ func encLen(v Value, o Options, depth int) (int64, error) {
 		if err := checkBundle(v); err != nil {
 			return 0, err
 		}
+		if err := checkContainerDepth(depth); err != nil {
+			return 0, err
+		}
 		n := int64(headerV4)
 		for _, en := range v.Entries {
 			m, err := encLen(en.Value, o, depth+1)
@@ -669,6 +688,9 @@ func encLen(v Value, o Options, depth int) (int64, error) {
 		return encLen(b, o, depth)
 	case *Sparse:
 		if err := checkSparse(v); err != nil {
+			return 0, err
+		}
+		if err := checkContainerDepth(depth); err != nil {
 			return 0, err
 		}
 		n := int64(headerV4 + 8)
