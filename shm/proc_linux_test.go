@@ -72,6 +72,11 @@ func TestChildProcess(t *testing.T) {
 		os.Exit(2)
 	}
 	switch mode {
+	case "put4mib":
+		if err := c.Put("t", bigTensor(4<<20), PutOptions{}); err != nil {
+			fmt.Println("ERROR", err)
+			os.Exit(7)
+		}
 	case "stress":
 		gets, err := stress(c, seed, ops)
 		if err != nil {
