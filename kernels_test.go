@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"strings"
 	"testing"
 )
 
@@ -569,5 +571,19 @@ func TestKernelConvertTensor(t *testing.T) {
 	}
 	if _, err := Float32Into(back[:1], d); err == nil {
 		t.Fatal("short dst accepted")
+	}
+}
+
+// TestKernelExpectedImpls checks, when TENSO_EXPECT_IMPLS is set (make
+// test-arm64 sets it per emulated CPU), that the host offers exactly those
+// implementations, so that a feature-detection mistake cannot silently
+// skip a path.
+func TestKernelExpectedImpls(t *testing.T) {
+	want := os.Getenv("TENSO_EXPECT_IMPLS")
+	if want == "" {
+		t.Skip("TENSO_EXPECT_IMPLS not set")
+	}
+	if got := strings.Join(kernelImpls(), ","); got != want {
+		t.Fatalf("implementations %s, want %s", got, want)
 	}
 }
