@@ -5,6 +5,7 @@
 const ESUCCESS = 0;
 const EBADF = 8;
 const ENOSYS = 52;
+const ENOTCAPABLE = 76;
 
 /** Thrown by proc_exit; the module must not be used afterwards. */
 export class WasiExit extends Error {
@@ -18,7 +19,20 @@ export class WasiExit extends Error {
  * @param {() => WebAssembly.Memory} memory returns the instance's memory
  * @returns {Record<string, Function>} the wasi_snapshot_preview1 namespace
  */
+/** Names the shim implements (the tests check the module needs no other). */
+export const WASI_FUNCTIONS = Object.freeze(Object.keys(shim(() => null)));
+
 export function wasiImports(memory) {
+  const fns = shim(memory);
+  // Anything else Go's runtime might import in a later release answers
+  // ENOSYS instead of failing to link.
+  return new Proxy(fns, {
+    get: (t, name) => (name in t ? t[name] : () => ENOSYS),
+    has: () => true,
+  });
+}
+
+function shim(memory) {
   const dv = () => new DataView(memory().buffer);
   const lines = { 1: "", 2: "" };
   const decoder = new TextDecoder();
@@ -104,6 +118,10 @@ export function wasiImports(memory) {
       v.setUint32(neventsPtr, nsubs, true);
       return ESUCCESS;
     },
+    fd_read(_fd, _iovs, _iovsLen, nreadPtr) {
+      dv().setUint32(nreadPtr, 0, true); // stdin is empty
+      return ESUCCESS;
+    },
     fd_close() {
       return EBADF;
     },
@@ -118,6 +136,12 @@ export function wasiImports(memory) {
     },
     fd_fdstat_set_flags() {
       return ENOSYS;
+    },
+    path_open() {
+      return ENOTCAPABLE; // no preopened directories
+    },
+    path_filestat_get() {
+      return ENOTCAPABLE;
     },
     fd_prestat_get() {
       return EBADF;

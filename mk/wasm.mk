@@ -42,11 +42,11 @@ demo: bin/tenso
 
 test-js: wasm
 	$(call NPM_CI,js)
-	cd js && node --test test/
+	cd js && node --test test/*.test.js
 
 test-e2e: bin/tenso
 	$(call NPM_CI,web-demo)
-	cd web-demo && node --test e2e/
+	cd web-demo && node --test e2e/*.test.js
 
 bench-js: wasm
 	$(call NPM_CI,js)

