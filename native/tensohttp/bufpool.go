@@ -8,15 +8,13 @@ import (
 
 // Request bodies are read into 64-byte aligned buffers so that decoded
 // tensor views are aligned for their element type. Buffers of the App are
-// recycled per power-of-two size class, so a server reading tensors of a
+// recycled per size class, so a server reading tensors of a
 // steady size allocates nothing per request once warm.
 
 const (
 	minClassShift = 12 // 4 KiB
 	maxClassShift = 30 // 1 GiB; larger bodies are not pooled
 )
-
-var classPools [maxClassShift + 1]sync.Pool
 
 // alignedBytes returns a zeroed slice of length n and capacity c (c >= n)
 // whose first byte is 64-byte aligned.
@@ -29,26 +27,36 @@ func alignedBytes(n, c int) []byte {
 // pooledBuf is a recyclable aligned buffer.
 type pooledBuf struct {
 	b     []byte // full capacity
-	class int    // 0: not pooled
+	class int    // index in classPoolsFine; 0: not pooled
+}
+
+// Size classes: four per power of two (c·2^(k-2) for c = 4..7, and 2^(k+1)),
+// so a buffer is at most 25% larger than asked for.
+const classesPerShift = 4
+
+var classPoolsFine [(maxClassShift + 1) * classesPerShift]sync.Pool
+
+// classOf returns the class index and size for n (n > 4 KiB).
+func classOf(n int) (int, int) {
+	shift := bits.Len(uint(n-1)) - 1 // 2^shift < n <= 2^(shift+1)
+	step := 1 << (shift - 2)
+	q := (n - 1 - 1<<shift) / step // 0..3
+	return shift*classesPerShift + q, 1<<shift + (q+1)*step
 }
 
 // getBuf returns a buffer of at least n bytes.
 func getBuf(n int) *pooledBuf {
-	if n <= 0 {
-		n = 1
+	if n <= 1<<minClassShift {
+		n = 1 << minClassShift
 	}
-	shift := bits.Len(uint(n - 1))
-	if shift < minClassShift {
-		shift = minClassShift
-	}
-	if shift > maxClassShift {
+	if n > 1<<maxClassShift {
 		return &pooledBuf{b: alignedBytes(n, n)}
 	}
-	if p, _ := classPools[shift].Get().(*pooledBuf); p != nil {
+	class, size := classOf(n)
+	if p, _ := classPoolsFine[class].Get().(*pooledBuf); p != nil {
 		return p
 	}
-	c := 1 << shift
-	return &pooledBuf{b: alignedBytes(c, c), class: shift}
+	return &pooledBuf{b: alignedBytes(size, size), class: class}
 }
 
 // putBuf recycles p; p must not be used afterwards.
@@ -56,5 +64,5 @@ func putBuf(p *pooledBuf) {
 	if p == nil || p.class == 0 {
 		return
 	}
-	classPools[p.class].Put(p)
+	classPoolsFine[p.class].Put(p)
 }

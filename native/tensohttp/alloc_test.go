@@ -1,0 +1,86 @@
+package tensohttp
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"runtime/debug"
+	"testing"
+
+	"github.com/tenso-go/tenso"
+)
+
+// discardWriter is a ResponseWriter that drops the body.
+type discardWriter struct{ h http.Header }
+
+func (d *discardWriter) Header() http.Header         { return d.h }
+func (d *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (d *discardWriter) WriteHeader(int)             {}
+
+// bytesPerRequest measures the bytes the App allocates per request for an
+// identity endpoint on a packet of the given tensor size, once warm.
+func bytesPerRequest(t *testing.T, elems int) float64 {
+	app := NewApp(Options{})
+	app.Endpoint("/infer", identity)
+	packet := mustEncode(t, f32([]int{elems}), tenso.Options{})
+	body := bytes.NewReader(packet)
+	req := httptest.NewRequest("POST", "/infer", body)
+	req.Header.Set("Content-Type", ContentType)
+	w := &discardWriter{h: http.Header{}}
+	serve := func() {
+		body.Reset(packet)
+		req.Body = io.NopCloser(body)
+		req.ContentLength = int64(len(packet))
+		app.ServeHTTP(w, req)
+	}
+	for i := 0; i < 3; i++ {
+		serve()
+	}
+	const n = 50
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	for i := 0; i < n; i++ {
+		serve()
+	}
+	runtime.ReadMemStats(&m1)
+	return float64(m1.TotalAlloc-m0.TotalAlloc) / n
+}
+
+// TestServerAllocsIndependentOfSize: request buffers are recycled and
+// responses are written from the value's own buffers, so the bytes an App
+// allocates per request do not grow with the tensor.
+func TestServerAllocsIndependentOfSize(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("allocation measurement (sync.Pool drops items at random under -race)")
+	}
+	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // keep the pool warm
+	small := bytesPerRequest(t, 1<<8)                // 1 KiB
+	large := bytesPerRequest(t, 1<<20)               // 4 MiB
+	t.Logf("bytes allocated per request: %.0f (1 KiB tensor), %.0f (4 MiB tensor)", small, large)
+	if large > small+16<<10 {
+		t.Errorf("a 4 MiB request allocates %.0f bytes, a 1 KiB one %.0f: allocation grows with size", large, small)
+	}
+}
+
+func TestSizeClasses(t *testing.T) {
+	prev := 0
+	for n := 1<<minClassShift + 1; n < 1<<22; n += 997 {
+		class, size := classOf(n)
+		if size < n || size > n+n/4+1 || class <= 0 {
+			t.Fatalf("classOf(%d) = %d, %d", n, class, size)
+		}
+		if class < prev {
+			t.Fatalf("classes not monotonic at %d", n)
+		}
+		prev = class
+	}
+	for _, n := range []int{0, 1, 4096, 4097, 1 << 20, 1<<20 + 1, 64<<20 + 64} {
+		p := getBuf(n)
+		if len(p.b) < n || !tenso.IsAligned(p.b, 64) {
+			t.Fatalf("getBuf(%d): len %d", n, len(p.b))
+		}
+		putBuf(p)
+	}
+}

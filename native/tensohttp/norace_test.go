@@ -1,0 +1,5 @@
+//go:build !race
+
+package tensohttp
+
+const raceEnabled = false
