@@ -6,6 +6,7 @@ import (
 	"errors"
 	"unsafe"
 
+	"github.com/tenso-go/tenso"
 	"github.com/tenso-go/tenso/core"
 )
 
@@ -266,12 +267,11 @@ func tensoDequantize(p unsafe.Pointer, n uint32) int32 {
 	if !ok {
 		return setError(errors.New("tenso: invalid argument: dequantize needs a quantized tensor"))
 	}
-	out, err := dequantize(q)
-	if err != nil {
+	out := make([]float32, q.NumElements())
+	if err := tenso.DequantizeInto(out, q); err != nil {
 		return setError(err)
 	}
-	b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(out))), 4*len(out))
-	return setResult(b, out)
+	return setResult(f32bytes(out), out)
 }
 
 // tenso_f16_to_f32 converts n float16 values at src to float32 at dst.
@@ -281,11 +281,7 @@ func tensoF16ToF32(src, dst unsafe.Pointer, n uint32) {
 	if n == 0 {
 		return
 	}
-	in := unsafe.Slice((*uint16)(src), n)
-	out := unsafe.Slice((*float32)(dst), n)
-	for i, h := range in {
-		out[i] = f16ToF32(h)
-	}
+	tenso.Float16ToFloat32(unsafe.Slice((*float32)(dst), n), unsafe.Slice((*uint16)(src), n))
 }
 
 // tenso_bf16_to_f32 converts n bfloat16 values at src to float32 at dst.
@@ -295,11 +291,7 @@ func tensoBF16ToF32(src, dst unsafe.Pointer, n uint32) {
 	if n == 0 {
 		return
 	}
-	in := unsafe.Slice((*uint16)(src), n)
-	out := unsafe.Slice((*uint32)(dst), n)
-	for i, h := range in {
-		out[i] = uint32(h) << 16
-	}
+	tenso.BFloat16ToFloat32(unsafe.Slice((*float32)(dst), n), unsafe.Slice((*uint16)(src), n))
 }
 
 func b2u(b bool) uint32 {
