@@ -91,7 +91,9 @@ func (r *Reader) fill(n int64) error {
 		}
 	}
 	for int64(len(r.buf)) < n {
-		if int64(cap(r.buf)) < n {
+		// Grow only when the buffer is full: a reader that returns a few
+		// bytes per call must not make it double on every call.
+		if len(r.buf) == cap(r.buf) {
 			c := int64(2 * cap(r.buf))
 			if c < int64(len(r.buf))+minChunk {
 				c = int64(len(r.buf)) + minChunk
@@ -155,11 +157,24 @@ func (r *Reader) ReadContext(ctx context.Context) (Value, error) {
 	if d, ok := ctx.Deadline(); ok {
 		_ = dl.SetReadDeadline(d)
 	}
-	stop := context.AfterFunc(ctx, func() { _ = dl.SetReadDeadline(time.Unix(1, 0)) })
+	fired := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		_ = dl.SetReadDeadline(time.Unix(1, 0))
+		close(fired)
+	})
 	v, err := r.Read()
-	if !stop() || ctx.Err() != nil {
-		if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
-			err = fmt.Errorf("tenso: read interrupted: %w", context.Cause(ctx))
+	if !stop() {
+		<-fired // do not let it set its deadline after the reset below
+	}
+	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+		// Every deadline set here comes from ctx. The conn's copy of
+		// ctx's deadline can pass just before ctx itself notices.
+		cause := context.Cause(ctx)
+		if _, has := ctx.Deadline(); cause == nil && has {
+			cause = context.DeadlineExceeded
+		}
+		if cause != nil {
+			err = fmt.Errorf("tenso: read interrupted: %w", cause)
 			r.err = err
 		}
 	}
@@ -223,6 +238,23 @@ func WriteBuffers(w io.Writer, bufs [][]byte) (int64, error) {
 	if n, ok, err := writevFile(w, bufs); ok {
 		return n, err
 	}
-	nb := net.Buffers(bufs)
-	return nb.WriteTo(w)
+	if _, ok := w.(net.Conn); ok {
+		// net.Buffers.WriteTo consumes (nils out) the slice it is given:
+		// hand it a copy so that bufs stays the caller's.
+		nb := make(net.Buffers, len(bufs))
+		copy(nb, bufs)
+		return nb.WriteTo(w)
+	}
+	var n int64
+	for _, b := range bufs {
+		m, err := w.Write(b)
+		n += int64(m)
+		if err == nil && m < len(b) {
+			err = io.ErrShortWrite // a writer that breaks the io.Writer contract
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
