@@ -121,7 +121,13 @@ func Quantize(t *Tensor, dtype DType, scheme Scheme, axis, groupSize int) (*Quan
 	}
 	size, np := runLayout(q, n)
 	for start, p := 0, 0; start < n; start += size {
-		l, h, finite := minMax(x[start:min(start+size, n)])
+		var l, h float32
+		var finite bool
+		if size < smallRun {
+			l, h, finite = minMaxGo(x[start:min(start+size, n)])
+		} else {
+			l, h, finite = minMax(x[start:min(start+size, n)])
+		}
 		if !finite {
 			return nil, fmt.Errorf("%w: Quantize: input contains NaN or ±Inf", ErrInvalid)
 		}
@@ -192,7 +198,11 @@ func quantizeValues(q *Quantized, x []float32, tmp []byte) {
 	size, np := runLayout(q, n)
 	for start, p := 0, 0; start < n; start += size {
 		end := min(start+size, n)
-		quant8(vals[start:end], x[start:end], q.Scales[p], q.ZeroPoints[p], qmin, qmax)
+		if size < smallRun {
+			quant8Go(vals[start:end], x[start:end], q.Scales[p], q.ZeroPoints[p], qmin, qmax)
+		} else {
+			quant8(vals[start:end], x[start:end], q.Scales[p], q.ZeroPoints[p], qmin, qmax)
+		}
 		if p++; p == np {
 			p = 0
 		}
@@ -276,13 +286,26 @@ func DequantizeInto(dst []float32, q *Quantized) error {
 	return nil
 }
 
+// smallRun is the run length below which the quantization loops call the
+// Go twins directly: a kernel call per run of a few elements (per_channel
+// along a trailing axis, tiny groups) costs more than it saves.
+const smallRun = 16
+
 func dequantizeRuns(dst []float32, q *Quantized, n int) {
 	_, _, four, signed := qRange(q.DType)
 	size, np := runLayout(q, n)
 	for start, p := 0, 0; start < n; start += size {
 		end := min(start+size, n)
 		zp, scale := q.ZeroPoints[p], q.Scales[p]
-		if !four {
+		if size < smallRun {
+			if four {
+				for i := start; i < end; i++ {
+					dst[i] = float32(nib4(q.Data[i>>1]>>(4*(i&1))&0xF, signed)-zp) * scale
+				}
+			} else {
+				dequant8Go(dst[start:end], q.Data[start:end], signed, zp, scale)
+			}
+		} else if !four {
 			dequant8(dst[start:end], q.Data[start:end], signed, zp, scale)
 		} else {
 			s := start
