@@ -59,6 +59,22 @@ func TestPredictRoundTrip(t *testing.T) {
 			t.Errorf("response tensor not 64-byte aligned")
 		}
 	}
+	// Large tensors take the vectored request path; a caller's own
+	// http.Client takes net/http's generic one.
+	own := newClient(t, c.base.String(), ClientOptions{HTTPClient: &http.Client{}})
+	for _, cl := range []*Client{c, own} {
+		for _, compress := range []bool{false, true} {
+			big := f32([]int{300, 1000})
+			out, err := cl.Predict(context.Background(), "/infer", big, compress)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := f32s(out.(*tenso.Tensor))
+			if len(got) != 300000 || got[299999] != 2*299999 || got[12345] != 2*12345 {
+				t.Fatalf("big tensor: %d elements", len(got))
+			}
+		}
+	}
 	out, err := c.StreamPredict(context.Background(), "/infer", f32([]int{5}, 1, 1, 1, 1, 1))
 	if err != nil {
 		t.Fatal(err)
