@@ -1,0 +1,252 @@
+package core
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"runtime"
+	"testing"
+)
+
+// Fuzz targets for Decode, the stream Reader and Inspect, seeded from the
+// golden corpus: no panic, only FormatErrors (or EOF types from streams),
+// no allocation beyond what the packet justifies, and what decodes
+// re-encodes to an equal value.
+//
+//	go test ./core -run XXX -fuzz FuzzDecode -fuzztime 60s
+//
+// Crashers are kept under testdata/fuzz/<Target>/ as regression seeds.
+
+func addSeeds(f *testing.F) {
+	for _, g := range goldenFiles(f) {
+		f.Add(g.data)
+	}
+	f.Add(mustEncode(f, &IPCRef{Offset: 1, NBytes: 2}, Options{}))
+	f.Add(rawStrings(FlagRagged|FlagAligned|FlagIntegrity, Float32, 2, []uint64{0, 4, 8}, f32s(1, 2)))
+	f.Add(rawStringsAt(FlagString|FlagCustAlign, 4, 16, []uint64{0, 3}, []byte("hé")))
+	f.Add(mustEncode(f, &Bundle{Entries: []Entry{{"s", &Sparse{Format: CSC, Shape: []int{2, 3}, Data: f32Tensor(1), Indices: i32Tensor(1), Indptr: i32Tensor(0, 0, 1, 1)}}}}, Options{Alignment: 8}))
+	f.Add(mustEncode(f, tensorOf(Uint8, []int{300}, bytes.Repeat([]byte{9}, 300)), Options{Compress: true}))
+}
+
+// checkFuzzErr fails unless err is a FormatError with one sentinel and an
+// offset inside [0, size].
+func checkFuzzErr(t *testing.T, what string, err error, size int) {
+	t.Helper()
+	var fe *FormatError
+	if !errors.As(err, &fe) {
+		t.Fatalf("%s: error %q (%T) is not a *FormatError", what, err, err)
+	}
+	n := 0
+	for _, s := range sentinels {
+		if errors.Is(err, s) {
+			n++
+		}
+	}
+	if n != 1 || fe.Field == "" {
+		t.Fatalf("%s: error %q wraps %d sentinels (field %q)", what, err, n, fe.Field)
+	}
+	if fe.Offset < 0 || fe.Offset > int64(size) {
+		t.Fatalf("%s: error %q: offset %d outside [0, %d]", what, err, fe.Offset, size)
+	}
+}
+
+// reencodable reports whether the writer accepts v (some decodable values
+// are refused on purpose: duplicate keys, string values in bundles, the
+// decode-only RAGGED framing).
+func reencodable(v Value, top bool) bool {
+	switch v := v.(type) {
+	case *Strings:
+		return top
+	case *Ragged:
+		return !v.Framed
+	case *Bundle:
+		seen := map[string]bool{}
+		for _, e := range v.Entries {
+			if seen[e.Key] || !reencodable(e.Value, false) {
+				return false
+			}
+			seen[e.Key] = true
+		}
+	}
+	return true
+}
+
+// fuzzAllocLimit is what decoding len(data) bytes may allocate: a
+// compressed body may expand LZ4's maximum ratio (about 255×); everything
+// else is proportional to the packet with small constants.
+func fuzzAllocLimit(n int) uint64 { return 300*uint64(n) + 1<<20 }
+
+func FuzzDecode(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		v, n, err := DecodePrefix(data, Limits{})
+		runtime.ReadMemStats(&m1)
+		if a := m1.TotalAlloc - m0.TotalAlloc; a > fuzzAllocLimit(len(data)) {
+			t.Fatalf("decoding %d bytes allocated %d bytes", len(data), a)
+		}
+		if err != nil {
+			checkFuzzErr(t, "Decode", err, len(data))
+			return
+		}
+		if n < 8 || n > len(data) {
+			t.Fatalf("DecodePrefix consumed %d of %d bytes", n, len(data))
+		}
+		// Decoding is deterministic and ignores what follows the packet
+		// (a compressed dense packet runs to the end by definition).
+		info, err := Inspect(data)
+		if err != nil {
+			t.Fatalf("Decode succeeded, Inspect failed: %v", err)
+		}
+		if !(info.Kind == v.Kind() || info.Kind == KindBundle && v.Kind() == KindRagged) {
+			t.Fatalf("Inspect kind %s, decoded kind %s", info.Kind, v.Kind())
+		}
+		if !(info.Kind == KindDense && info.Compressed) {
+			v2, n2, err := DecodePrefix(data[:n], Limits{})
+			if err != nil || n2 != n {
+				t.Fatalf("decoding the %d consumed bytes alone: %d, %v", n, n2, err)
+			}
+			if err := equalValue(v, v2); err != nil {
+				t.Fatal(err)
+			}
+			if pl, err := PacketLen(data, Limits{}); err != nil || pl != n {
+				t.Fatalf("PacketLen = %d, %v; DecodePrefix consumed %d", pl, err, n)
+			}
+		}
+		if !reencodable(v, true) {
+			return
+		}
+		for _, o := range []Options{{}, {Integrity: true, Alignment: 8}} {
+			if _, ok := v.(*Strings); ok {
+				o.Alignment = 0 // string packets are always 64-aligned
+			}
+			p, err := Encode(v, o)
+			if err != nil {
+				t.Fatalf("re-encode (%+v) of a decoded %s: %v", o, v.Kind(), err)
+			}
+			back, err := Decode(p)
+			if err != nil {
+				t.Fatalf("decode of the re-encoded packet: %v", err)
+			}
+			if err := equalValue(v, back); err != nil {
+				t.Fatalf("re-encoded value differs: %v", err)
+			}
+		}
+	})
+}
+
+func FuzzReader(f *testing.F) {
+	addSeeds(f)
+	// Two packets back to back, and a packet followed by garbage.
+	a, b := goldenByName(f, "dense_f32.tenso"), goldenByName(f, "bundle_compressed_integrity.tenso")
+	f.Add(cat(a, b))
+	f.Add(cat(b, a[:20]))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cr := &countingReader{r: bytes.NewReader(data)}
+		r := NewReader(cr)
+		off := int64(0)
+		for i := 0; ; i++ {
+			v, err := r.Read()
+			if err != nil {
+				switch {
+				case err == io.EOF:
+					if off != int64(len(data)) {
+						t.Fatalf("io.EOF at %d of %d bytes", off, len(data))
+					}
+				case errors.Is(err, io.ErrUnexpectedEOF):
+					if off >= int64(len(data)) {
+						t.Fatalf("unexpected EOF at the end of the data")
+					}
+					if _, _, derr := DecodePrefix(data[off:], Limits{}); derr == nil {
+						t.Fatalf("stream at %d ends early (%v) but Decode of the rest succeeds", off, err)
+					}
+				default:
+					checkFuzzErr(t, "Reader", err, len(data)-int(off))
+				}
+				if _, err2 := r.Read(); err2 != err {
+					t.Fatalf("error not sticky: %v then %v", err, err2)
+				}
+				return
+			}
+			n := cr.n - off
+			// What the reader delivers, Decode reads the same way from
+			// the same position.
+			dv, dn, derr := DecodePrefix(data[off:], Limits{})
+			if derr != nil || int64(dn) != n {
+				t.Fatalf("packet %d at %d: the reader took %d bytes, DecodePrefix %d (%v)", i, off, n, dn, derr)
+			}
+			if err := equalValue(v, dv); err != nil {
+				t.Fatalf("packet %d: %v", i, err)
+			}
+			off = cr.n
+		}
+	})
+}
+
+func FuzzInspect(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		info, ierr := Inspect(data)
+		if ierr != nil {
+			checkFuzzErr(t, "Inspect", ierr, len(data))
+		}
+		pl, perr := PacketLen(data, Limits{})
+		if perr != nil {
+			checkFuzzErr(t, "PacketLen", perr, len(data))
+		} else if pl < 8 || pl > len(data) {
+			t.Fatalf("PacketLen %d of %d bytes", pl, len(data))
+		}
+		if ierr == nil && perr == nil && pl < info.BodyOffset {
+			t.Fatalf("PacketLen %d before the body offset %d", pl, info.BodyOffset)
+		}
+		v, n, derr := DecodePrefix(data, Limits{})
+		if derr != nil {
+			return
+		}
+		if ierr != nil {
+			t.Fatalf("Decode succeeded, Inspect failed: %v", ierr)
+		}
+		switch x := v.(type) {
+		case *Tensor:
+			if !equalInts(x.Shape, info.Shape) || info.DataSize != int64(len(x.Data)) || info.Elements != int64(x.NumElements()) {
+				t.Fatalf("Inspect %+v vs decoded %s %v", info, x.DType, x.Shape)
+			}
+		case *Quantized:
+			if !equalInts(x.Shape, info.Shape) || info.DataSize != int64(len(x.Data)) {
+				t.Fatalf("Inspect %+v vs decoded quantized %v", info, x.Shape)
+			}
+		case *Strings:
+			if info.Count != x.Len() {
+				t.Fatalf("Inspect count %d, decoded %d strings", info.Count, x.Len())
+			}
+		case *Bundle:
+			if info.Count != len(x.Entries) {
+				t.Fatalf("Inspect count %d, decoded %d entries", info.Count, len(x.Entries))
+			}
+		case *Sparse:
+			if !equalInts(x.Shape, info.Shape) {
+				t.Fatalf("Inspect shape %v, decoded %v", info.Shape, x.Shape)
+			}
+		}
+		if perr != nil {
+			t.Fatalf("Decode succeeded, PacketLen failed: %v", perr)
+		}
+		if info.Kind == KindDense && info.Compressed {
+			// The frame may be followed by a zero tail that Decode
+			// tolerates; the delimited packet decodes the same.
+			if pl > n {
+				t.Fatalf("PacketLen %d past the decoded %d bytes", pl, n)
+			}
+			v2, err := Decode(data[:pl])
+			if err != nil {
+				t.Fatalf("Decode of the %d delimited bytes: %v", pl, err)
+			}
+			if err := equalValue(v, v2); err != nil {
+				t.Fatal(err)
+			}
+		} else if pl != n {
+			t.Fatalf("PacketLen %d, DecodePrefix %d", pl, n)
+		}
+	})
+}
