@@ -379,11 +379,17 @@ func kernelCase(t *testing.T, r *rand.Rand, impl string, n, off int) {
 		qmin, qmax, _, _ := qRange(d)
 		for i := range x {
 			x[i] = float32(r.NormFloat64() * 3)
-			if r.IntN(8) == 0 { // exact ties after division by 0.5
+			switch r.IntN(16) {
+			case 0, 1: // exact ties after division by 0.5
 				x[i] = float32(r.IntN(64)-32) * 0.25
+			case 2: // NaN (quiet or signalling), ±Inf, subnormals
+				x[i] = math.Float32frombits(specialF32[2+r.IntN(17)])
 			}
 		}
 		l, h, _ := minMaxGo(x)
+		if math.IsInf(float64(l), 0) || math.IsInf(float64(h), 0) || l != l || h != h {
+			l, h = -3, 3
+		}
 		s, z, _ := quantParams(l, h, qmin, qmax)
 		switch r.IntN(6) {
 		case 0:
