@@ -593,3 +593,16 @@ func TestKernelExpectedImpls(t *testing.T) {
 		t.Fatalf("implementations %s, want %s", got, want)
 	}
 }
+
+func ExampleFloat32ToFloat16() {
+	src := []float32{1, -1.5, 65504, 65520, 1e-8}
+	h := make([]uint16, len(src))
+	Float32ToFloat16(h, src)
+	fmt.Printf("%04X\n", h)
+	back := make([]float32, len(h))
+	Float16ToFloat32(back, h)
+	fmt.Println(back)
+	// Output:
+	// [3C00 BE00 7BFF 7C00 0000]
+	// [1 -1.5 65504 +Inf 0]
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -567,4 +568,24 @@ func TestDequantizeOddGroups(t *testing.T) {
 			cmpBits(t, "dequant groups", bitsOf(got), bitsOf(want))
 		})
 	}
+}
+
+func ExampleQuantize() {
+	x := []float32{-2, -1, 0, 0.5, 1, 2}
+	in := &Tensor{DType: Float32, Shape: []int{2, 3}, Data: f32Bytes(x)}
+	// One scale and zero point per row. The zero point is not rounded
+	// (FORMAT.md §11.1), so 0 comes back as a tiny value.
+	q, err := Quantize(in, QInt8, PerChannel, 0, 0)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(q.Scales, q.ZeroPoints)
+	back := make([]float32, 6)
+	if err := DequantizeInto(back, q); err != nil {
+		panic(err)
+	}
+	fmt.Println(back)
+	// Output:
+	// [0.007843138 0.005882353] [126.999985 -213]
+	// [-2 -1.0039215 1.1967678e-07 0.5 1 2]
 }
