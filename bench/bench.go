@@ -88,13 +88,33 @@ func Cases(small bool) []Case {
 	if small {
 		h, w = 72, 128
 	}
-	return []Case{
-		{Name: "sensor", Label: "256 float32 (sensor window, 1 KiB)", Tensors: []Tensor{f32Tensor(r, "x", 256)}},
-		{Name: "tinyml", Label: "96×96×3 uint8 (TinyML input, 27 KiB)", Tensors: []Tensor{image(r, "x", 96, 96, 3)}},
-		{Name: "frame720p", Label: fmt.Sprintf("%d×%d×3 uint8 (720p RGB frame, 2.6 MiB)", h, w), Tensors: []Tensor{image(r, "x", h, w, 3)}},
-		{Name: "llm64mib", Label: fmt.Sprintf("%d×%d float32 (LLM layer, 64 MiB)", llm, llm), Tensors: []Tensor{f32Tensor(r, "x", llm, llm)}},
-		{Name: "bundle100", Label: "bundle of 100 small tensors (16×16 f32 / 32×32 u8, 75 KiB)", Tensors: bundle, Bundle: true},
+	frame, layer := "720p RGB frame", "LLM layer"
+	if small {
+		frame, layer = "720p RGB frame, shrunk", "LLM layer, shrunk"
 	}
+	cs := []Case{
+		{Name: "sensor", Label: "256 float32 (sensor window", Tensors: []Tensor{f32Tensor(r, "x", 256)}},
+		{Name: "tinyml", Label: "96×96×3 uint8 (TinyML input", Tensors: []Tensor{image(r, "x", 96, 96, 3)}},
+		{Name: "frame720p", Label: fmt.Sprintf("%d×%d×3 uint8 (%s", h, w, frame), Tensors: []Tensor{image(r, "x", h, w, 3)}},
+		{Name: "llm64mib", Label: fmt.Sprintf("%d×%d float32 (%s", llm, llm, layer), Tensors: []Tensor{f32Tensor(r, "x", llm, llm)}},
+		{Name: "bundle100", Label: "bundle of 100 tensors, 16×16 float32 / 32×32 uint8 (", Tensors: bundle, Bundle: true},
+	}
+	for i := range cs {
+		sep := ", "
+		if cs[i].Bundle {
+			sep = ""
+		}
+		cs[i].Label += sep + sizeString(cs[i].Bytes()) + ")"
+	}
+	return cs
+}
+
+func sizeString(n int64) string {
+	switch {
+	case n < 1<<20:
+		return fmt.Sprintf("%.0f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 }
 
 // Visit receives each decoded tensor's element bytes (a view or a copy,

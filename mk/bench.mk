@@ -1,0 +1,27 @@
+# Peer benchmarks and conversion checks (issue 7).
+#
+#   make bench         Go (bench/cmd/report) and Node (bench/js) benchmarks of
+#                      Tenso against Arrow IPC, safetensors, .npy, MessagePack,
+#                      gob, protobuf and copy; writes bench/RESULTS.md and
+#                      bench/results.png. Not part of `make test`.
+#   make bench-smoke   vet and test the bench module (codec round trips, and
+#                      `tenso convert` on files written by npyio/safetensors);
+#                      part of `make test` so the module cannot rot.
+BENCHTIME   ?= 300ms
+JS_BENCH_MS ?= 200
+
+.PHONY: bench bench-node bench-smoke
+
+TEST_EXTRA += bench-smoke
+
+bench: bench-node
+	cd bench && $(GO) run ./cmd/report -benchtime $(BENCHTIME)
+
+# Needs js/tenso.wasm (make wasm); without it bench.mjs still runs the peers
+# and RESULTS.md says Tenso was not run in Node.
+bench-node: wasm
+	cd bench/js && if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
+	cd bench/js && node bench.mjs --time $(JS_BENCH_MS)
+
+bench-smoke:
+	cd bench && $(GO) vet ./... && GOARCH=arm64 $(GO) vet ./... && $(GO) test -count=1 ./...
