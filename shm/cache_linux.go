@@ -435,7 +435,11 @@ func (c *Cache) begin() (func(), error) {
 		return nil, err
 	}
 	end := func() {
-		c.unlock()
+		func() {
+			var ferr error
+			defer guard(&ferr)() // the pool may have been truncated under us
+			c.unlock()
+		}()
 		c.mu.Unlock()
 	}
 	if recovered {
@@ -444,10 +448,16 @@ func (c *Cache) begin() (func(), error) {
 			return nil, err
 		}
 	}
+	return end, nil
+}
+
+// ensureIndex refreshes the local index if another process changed the
+// pool's structure since it was built. Paths that only look up a key skip
+// it: lookup verifies the slot it finds and rescans only on a miss.
+func (c *Cache) ensureIndex() {
 	if !c.indexOK || c.indexGen != c.loadGen() {
 		c.refreshIndex()
 	}
-	return end, nil
 }
 
 // refreshIndex rebuilds the key→slot map from the entry table.
@@ -469,22 +479,23 @@ func (c *Cache) refreshIndex() {
 	c.indexGen, c.indexOK = c.loadGen(), true
 }
 
-// lookup finds the active slot of key, double-checking the table.
+// lookup finds the active slot of key. A slot found in the local index is
+// checked against the table (status and key), so a stale index costs a
+// rescan only when it misses.
 func (c *Cache) lookup(key string) (uint32, bool) {
-	i, ok := c.index[key]
-	if !ok {
-		return 0, false
-	}
-	if !c.active(i) || string(c.slotKey(i)) != key {
-		// The table changed behind our back without a generation bump
-		// (a foreign writer): rescan.
+	if !c.indexOK {
 		c.refreshIndex()
-		i, ok = c.index[key]
-		if !ok || !c.active(i) {
-			return 0, false
-		}
 	}
-	return i, true
+	i, ok := c.index[key]
+	if ok && c.active(i) && string(c.slotKey(i)) == key {
+		return i, true
+	}
+	if c.indexGen == c.loadGen() && !ok {
+		return 0, false // current index, genuine miss
+	}
+	c.refreshIndex()
+	i, ok = c.index[key]
+	return i, ok && c.active(i)
 }
 
 // withRepair runs op; if it reports a corrupt structure, the pool is
@@ -698,6 +709,7 @@ func (c *Cache) expired(i uint32, now float64) bool {
 
 // expireAll removes every TTL-expired entry.
 func (c *Cache) expireAll(now float64) error {
+	c.ensureIndex()
 	var victims []uint32
 	for _, i := range c.index {
 		if c.expired(i, now) {
@@ -976,9 +988,6 @@ func (m *packetMeta) fill(bufs [][]byte, total int64) error {
 			m.info = info
 			return nil
 		}
-		if len(head) >= int(total) || len(head) > 1<<20 {
-			break
-		}
 	}
 	info, err := tenso.Inspect(head)
 	if err != nil {
@@ -1002,6 +1011,7 @@ func (c *Cache) put(key string, bufs [][]byte, total int64, need uint64, m *pack
 		}
 	}
 	// A slot.
+	c.ensureIndex()
 	if len(c.freeSlots) == 0 {
 		if err := c.expireAll(now); err != nil {
 			return err

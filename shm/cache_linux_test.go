@@ -446,3 +446,42 @@ func TestCacheRepair(t *testing.T) {
 		}
 	}
 }
+
+// Goroutines sharing one handle and a second handle of the same pool.
+func TestCacheGoroutines(t *testing.T) {
+	c := newCache(t, 128<<10)
+	o, err := OpenCache(c.Name(), CacheOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	errs := make(chan error, 6)
+	for g := 0; g < 6; g++ {
+		h := c
+		if g%2 == 1 {
+			h = o
+		}
+		go func(g int) {
+			_, err := stress(h, 1000+g, 400)
+			errs <- err
+		}(g)
+	}
+	for g := 0; g < 6; g++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustCheck(t, c)
+	if st, _ := c.Stats(); st.BytesUsed+st.BytesFree != st.DataSize {
+		t.Fatal(st)
+	}
+	for _, k := range []string{"a", "b"} {
+		if _, err := o.GetCopy(k); err != nil && !errors.Is(err, ErrNotFound) {
+			t.Fatal(err)
+		}
+	}
+	v, _ := c.GetCopy("k1")
+	if v != nil && !tenso.IsAligned(v.(*tenso.Tensor).Data, 64) {
+		t.Fatal("GetCopy result not aligned")
+	}
+}

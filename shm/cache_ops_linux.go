@@ -117,7 +117,7 @@ func (c *Cache) GetPacket(key string) (p []byte, err error) {
 			c.miss()
 			return fmt.Errorf("%w: %q", ErrNotFound, key)
 		}
-		p = append([]byte(nil), c.entryPacket(i)...)
+		p = alignedCopy(c.entryPacket(i))
 		return c.hit(i, now)
 	})
 	return p, err
@@ -208,6 +208,7 @@ func (c *Cache) Keys() (keys []string, err error) {
 	defer end()
 	defer guard(&err)()
 	err = c.withRepair(func() error {
+		c.ensureIndex()
 		now := monotonic()
 		keys = keys[:0]
 		type ka struct {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"unsafe"
 
 	tenso "github.com/tenso-go/tenso"
 	"github.com/tenso-go/tenso/core"
@@ -79,6 +80,16 @@ func Open(name string) (*Segment, error) {
 		return nil, err
 	}
 	return &Segment{name: name, f: f, data: data}, nil
+}
+
+// alignedCopy copies p to a 64-byte aligned buffer, so that bodies keep
+// the alignment they had in the segment (typed views stay zero-copy).
+func alignedCopy(p []byte) []byte {
+	b := make([]byte, len(p)+63)
+	off := int(-uintptr(unsafe.Pointer(unsafe.SliceData(b))) & 63)
+	b = b[off : off+len(p) : off+len(p)]
+	copy(b, p)
+	return b
 }
 
 func copyBufs(dst []byte, bufs [][]byte) int {
@@ -188,7 +199,7 @@ func (s *Segment) GetCopy() (v tenso.Value, err error) {
 		if err != nil {
 			return err
 		}
-		cp = append([]byte(nil), p...)
+		cp = alignedCopy(p)
 		return nil
 	}()
 	if err != nil {
