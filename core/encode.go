@@ -163,7 +163,11 @@ func checkShape(shape []int) (int64, error) {
 	if len(shape) > maxWriteDims {
 		return 0, tooLarge("ndim %d exceeds %d", len(shape), maxWriteDims)
 	}
+	// The same rule as the reader (readShape): the u64 product must not
+	// overflow and must be within the limit; a zero dim after large ones
+	// makes a legal empty tensor.
 	n := uint64(1)
+	overflow := false
 	for _, d := range shape {
 		if d < 0 {
 			return 0, invalid("negative dimension in shape %v", shape)
@@ -172,10 +176,13 @@ func checkShape(shape []int) (int64, error) {
 			return 0, tooLarge("dimension %d does not fit 32 bits", d)
 		}
 		hi, lo := bits.Mul64(n, uint64(d))
-		if hi != 0 || lo > maxWriteElements {
-			return 0, tooLarge("shape %v has more than %d elements", shape, maxWriteElements)
+		if hi != 0 {
+			overflow = true
 		}
 		n = lo
+	}
+	if overflow || n > maxWriteElements {
+		return 0, tooLarge("shape %v has more than %d elements", shape, maxWriteElements)
 	}
 	return int64(n), nil
 }
