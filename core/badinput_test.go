@@ -358,6 +358,14 @@ func TestBadShape(t *testing.T) {
 	if v, err := Decode(p32); err != nil || len(v.(*Tensor).Shape) != 32 {
 		t.Fatalf("ndim 32: %v", err)
 	}
+	// Large dims before a zero: an empty tensor the reader and the writer
+	// both accept (fuzz regression: the writer used to refuse it).
+	huge := rawDense(FlagAligned, Uint8, []uint32{808464432, 808464432, 0}, nil)
+	if v, err := Decode(huge); err != nil {
+		t.Fatalf("empty tensor with large dims: %v", err)
+	} else if p, err := Encode(v, Options{}); err != nil || !bytes.Equal(p, huge) {
+		t.Fatalf("re-encode of the empty tensor with large dims: %v", err)
+	}
 	q := mustEncode(t, &Quantized{DType: QInt8, Shape: []int{2}, Scheme: PerTensor, Scales: []float32{1}, ZeroPoints: []float32{0}, Data: []byte{1, 2}}, Options{})
 	qBig := cat(hdr4(FlagAligned, QInt8, 1, 0), le32(1_000_000_001), q[14:])
 	sp := goldenByName(t, "sparse_coo_upstream_fixture.tenso")
