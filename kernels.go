@@ -99,7 +99,9 @@ func int8Bytes(s []int8) []byte {
 // ConvertTensor returns a copy of a floating-point tensor converted to
 // another floating-point dtype among Float32, Float16, BFloat16 and
 // Float64, using the kernels above for the half-float cases (round to
-// nearest even when narrowing). Converting to the same dtype copies.
+// nearest even when narrowing). Converting to the same dtype copies;
+// float64 narrows to float16 or bfloat16 through float32 (two roundings,
+// which can differ from a direct rounding in the last bit).
 func ConvertTensor(t *Tensor, to DType) (*Tensor, error) {
 	if t == nil {
 		return nil, fmt.Errorf("%w: ConvertTensor: nil tensor", ErrInvalid)

@@ -96,7 +96,7 @@ func Quantize(t *Tensor, dtype DType, scheme Scheme, axis, groupSize int) (*Quan
 		q.Axis = axis
 		nparams = t.Shape[axis]
 	case PerGroup:
-		if groupSize <= 0 || groupSize > math.MaxUint32 {
+		if groupSize <= 0 || uint64(groupSize) > math.MaxUint32 {
 			return nil, fmt.Errorf("%w: Quantize: group size %d must be in 1..2^32-1", ErrInvalid, groupSize)
 		}
 		q.GroupSize = groupSize
