@@ -70,6 +70,7 @@ import (
 	"errors"
 	"os"
 	"strconv"
+	"sync"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -78,7 +79,11 @@ import (
 // cufile is an opened GPUDirect Storage driver.
 type cufile struct{}
 
+var cufileMu sync.Mutex // the C loader keeps process-wide state
+
 func openCufile(lib string) (*cufile, error) {
+	cufileMu.Lock()
+	defer cufileMu.Unlock()
 	p := C.CString(lib)
 	defer C.free(unsafe.Pointer(p))
 	if r := C.tenso_cufile_open(p); r != 0 {
