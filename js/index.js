@@ -28,6 +28,25 @@ const DTYPES = [
   ["string", null, 0],
   ["bytes", null, 0],
 ];
+// One view factory per typed-array class keeps each construction site
+// monomorphic (a shared `new ctor(...)` is megamorphic and slow).
+// (No eval or new Function: edge runtimes forbid them.)
+const FACTORIES = new Map([
+  [Float32Array, (b, o, n) => new Float32Array(b, o, n)],
+  [Float64Array, (b, o, n) => new Float64Array(b, o, n)],
+  [Int8Array, (b, o, n) => new Int8Array(b, o, n)],
+  [Int16Array, (b, o, n) => new Int16Array(b, o, n)],
+  [Int32Array, (b, o, n) => new Int32Array(b, o, n)],
+  [Uint8Array, (b, o, n) => new Uint8Array(b, o, n)],
+  [Uint16Array, (b, o, n) => new Uint16Array(b, o, n)],
+  [Uint32Array, (b, o, n) => new Uint32Array(b, o, n)],
+  [BigInt64Array, (b, o, n) => new BigInt64Array(b, o, n)],
+  [BigUint64Array, (b, o, n) => new BigUint64Array(b, o, n)],
+]);
+if (globalThis.Float16Array) {
+  const F16 = globalThis.Float16Array;
+  FACTORIES.set(F16, (b, o, n) => new F16(b, o, n));
+}
 const DTYPE_CODE = Object.fromEntries(
   DTYPES.map((d, i) => [d && d[0], i]).filter((e) => e[0]),
 );
@@ -75,6 +94,7 @@ let prefixMax = 0;
 let prefixPtr = 0;
 let crossings = 0;
 let m8 = new Uint8Array(0);
+const utf8 = new TextDecoder();
 let m32 = new Uint32Array(0);
 
 function views() {
@@ -158,7 +178,7 @@ function fail() {
   const s = stateAddr >>> 2;
   const ptr = m32[s + 2];
   const len = m32[s + 3];
-  const msg = new TextDecoder().decode(m8.subarray(ptr, ptr + len));
+  const msg = utf8.decode(m8.subarray(ptr, ptr + len));
   const lo = m32[s + 5];
   const hi = m32[s + 6] | 0;
   const offset = hi < 0 ? -1 : hi * 4294967296 + lo;
@@ -227,12 +247,21 @@ class Reader {
     const off = this.word();
     const len = this.word();
     const per = ctor.BYTES_PER_ELEMENT;
+    const make = FACTORIES.get(ctor);
     if (src === 0) {
       const abs = this.bytes.byteOffset + off;
-      if (!copy && abs % per === 0) return new ctor(this.bytes.buffer, abs, len / per);
-      return new ctor(this.bytes.slice(off, off + len).buffer, 0, len / per);
+      if (!copy && abs % per === 0) return make(this.bytes.buffer, abs, len / per);
+      return make(this.bytes.slice(off, off + len).buffer, 0, len / per);
     }
-    return new ctor(memory.buffer.slice(off, off + len), 0, len / per);
+    return make(m8.slice(off, off + len).buffer, 0, len / per);
+  }
+  // text decodes a UTF-8 ref without an intermediate copy.
+  text() {
+    const src = this.word();
+    const off = this.word();
+    const len = this.word();
+    if (len === 0) return "";
+    return utf8.decode(src === 0 ? this.bytes.subarray(off, off + len) : m8.subarray(off, off + len));
   }
   dense() {
     const dt = DTYPES[this.word()];
@@ -262,7 +291,7 @@ class Reader {
         const offsets = this.ref(Uint8Array);
         const payload = this.ref(Uint8Array);
         const dv = new DataView(offsets.buffer, offsets.byteOffset, offsets.byteLength);
-        const dec = new TextDecoder();
+        const dec = utf8;
         const strings = new Array(count);
         for (let i = 0; i < count; i++) {
           const a = Number(dv.getBigUint64(8 * i, true));
@@ -288,9 +317,8 @@ class Reader {
       case KIND.bundle: {
         const n = this.word();
         const entries = new Array(n);
-        const dec = new TextDecoder();
         for (let i = 0; i < n; i++) {
-          const key = dec.decode(this.ref(Uint8Array, true));
+          const key = this.text();
           entries[i] = { key, value: this.value() };
         }
         return { kind: "bundle", entries };
@@ -328,15 +356,28 @@ class Reader {
   }
 }
 
+// Quantized values carry dequantize() on their prototype, so that their
+// own enumerable properties are exactly the data fields.
+class QuantizedValue {
+  constructor(q) {
+    this.kind = "quantized";
+    this.dtype = q.dtype;
+    this.shape = q.shape;
+    this.scheme = q.scheme;
+    this.axis = q.axis;
+    this.groupSize = q.groupSize;
+    this.scales = q.scales;
+    this.zeroPoints = q.zeroPoints;
+    this.data = q.data;
+  }
+  /** (q − zero_point) × scale in float32, computed by the wasm module. */
+  dequantize() {
+    return dequantize(this);
+  }
+}
+
 function quantized(q) {
-  const v = { kind: "quantized", ...q };
-  Object.defineProperty(v, "dequantize", {
-    enumerable: false,
-    value: function () {
-      return dequantize(this);
-    },
-  });
-  return v;
+  return new QuantizedValue(q);
 }
 
 // ---- encoding: a region of layout words followed by the data bytes ----

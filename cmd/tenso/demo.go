@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	webdemo "github.com/tenso-go/tenso/web-demo"
+)
+
+func init() {
+	register("demo", "serve the web demo on 127.0.0.1 (tensors decoded in the browser by the wasm module)", runDemo)
+}
+
+// findDir returns dir if it exists, else looks for it in the parents of the
+// working directory (so `tenso demo` works from anywhere in the repo).
+func findDir(dir, probe string) string {
+	if filepath.IsAbs(dir) {
+		return dir
+	}
+	wd, _ := os.Getwd()
+	for d := wd; ; d = filepath.Dir(d) {
+		p := filepath.Join(d, dir)
+		if _, err := os.Stat(filepath.Join(p, probe)); err == nil {
+			return p
+		}
+		if filepath.Dir(d) == d {
+			return dir
+		}
+	}
+}
+
+func runDemo(args []string) int {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address (loopback only; port 0 picks a free one)")
+	jsDir := fs.String("js", "js", "the js/ package directory (with tenso.wasm from `make wasm`)")
+	golden := fs.String("golden", "testdata", "directory of golden .tenso packets to serve to the page (\"\" for none)")
+	fs.Usage = func() {
+		fmt.Fprintln(os.Stderr, "usage: tenso demo [-addr 127.0.0.1:8080] [-js DIR] [-golden DIR]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	host, _, err := net.SplitHostPort(*addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tenso: demo:", err)
+		return 2
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		fmt.Fprintf(os.Stderr, "tenso: demo: %s is not a loopback address; the demo listens on 127.0.0.1 only\n", host)
+		return 2
+	}
+	opts := webdemo.Options{JS: os.DirFS(findDir(*jsDir, "index.js"))}
+	if *golden != "" {
+		opts.GoldenDir = findDir(*golden, "manifest.json")
+	}
+	if err := webdemo.Check(opts); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tenso: demo:", err)
+		return 1
+	}
+	srv := &http.Server{Handler: webdemo.Handler(opts), ReadHeaderTimeout: 10 * time.Second}
+	fmt.Printf("tenso demo: serving on http://%s/ (Ctrl-C to stop)\n", ln.Addr())
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		c, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		srv.Shutdown(c)
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintln(os.Stderr, "tenso: demo:", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,110 @@
+package webdemo
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"testing/fstest"
+
+	"github.com/tenso-go/tenso"
+)
+
+func get(t *testing.T, srv *httptest.Server, path string) ([]byte, http.Header) {
+	t.Helper()
+	r, err := http.Get(srv.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Body.Close()
+	b, _ := io.ReadAll(r.Body)
+	if r.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %s", path, r.StatusCode, b)
+	}
+	return b, r.Header
+}
+
+func TestServer(t *testing.T) {
+	js := fstest.MapFS{"index.js": {Data: []byte("//")}, "wasi.js": {Data: []byte("//")}, "tenso.wasm": {Data: []byte("\x00asm")}}
+	opts := Options{JS: js, GoldenDir: filepath.Join("..", "testdata")}
+	if err := Check(opts); err != nil {
+		t.Fatal(err)
+	}
+	if err := Check(Options{JS: fstest.MapFS{}}); err != ErrNoWasm {
+		t.Fatalf("Check without tenso.wasm: %v", err)
+	}
+	srv := httptest.NewServer(Handler(opts))
+	defer srv.Close()
+
+	if b, _ := get(t, srv, "/"); len(b) < 500 {
+		t.Fatal("index too short")
+	}
+	for _, p := range []string{"/static/app.js", "/static/describe.js", "/static/style.css"} {
+		get(t, srv, p)
+	}
+	if _, h := get(t, srv, "/js/tenso.wasm"); h.Get("Content-Type") != "application/wasm" {
+		t.Fatalf("wasm content type %q", h.Get("Content-Type"))
+	}
+	var items []struct {
+		Name, URL, JSONURL string
+		Bytes, JSONBytes   int
+		Expect             map[string]any
+	}
+	b, _ := get(t, srv, "/api/demo")
+	if err := json.Unmarshal(b, &items); err != nil || len(items) != 4 {
+		t.Fatalf("demo list: %v %d", err, len(items))
+	}
+	for _, it := range items {
+		pkt, _ := get(t, srv, "/tensors/"+it.Name+".tenso")
+		v, err := tenso.Decode(pkt)
+		if err != nil {
+			t.Fatalf("%s: %v", it.Name, err)
+		}
+		want, _ := json.Marshal(Describe(v))
+		got, _ := json.Marshal(it.Expect)
+		if string(want) != string(got) || len(pkt) != it.Bytes {
+			t.Fatalf("%s: %s vs %s", it.Name, got, want)
+		}
+		j, _ := get(t, srv, "/tensors/"+it.Name+".json")
+		if !json.Valid(j) || len(j) != it.JSONBytes {
+			t.Fatalf("%s: bad JSON", it.Name)
+		}
+	}
+	var golden []map[string]any
+	b, _ = get(t, srv, "/api/golden")
+	json.Unmarshal(b, &golden)
+	files, _ := filepath.Glob(filepath.Join("..", "testdata", "*.tenso"))
+	if len(golden) != len(files) || len(files) != 93 {
+		t.Fatalf("%d golden entries, %d files", len(golden), len(files))
+	}
+	pkt, _ := get(t, srv, "/golden/dense_f32.tenso")
+	want, _ := os.ReadFile(filepath.Join("..", "testdata", "dense_f32.tenso"))
+	if string(pkt) != string(want) {
+		t.Fatal("golden bytes differ")
+	}
+	for _, p := range []string{"/js/other.js", "/tensors/nope.tenso", "/golden/nope.tenso", "/golden/..%2fmanifest.json"} {
+		r, err := http.Get(srv.URL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		if r.StatusCode != 404 {
+			t.Errorf("%s: %d", p, r.StatusCode)
+		}
+	}
+}
+
+func TestDescribeKinds(t *testing.T) {
+	// Describe covers every kind, including ones the corpus lacks.
+	v := &tenso.IPCRef{Offset: 1 << 40, NBytes: 7}
+	d := Describe(v)
+	if d["kind"] != "ipc_ref" || d["offset"] != "1099511627776" {
+		t.Fatal(d)
+	}
+	if Describe(nil)["kind"] != "unknown" {
+		t.Fatal("nil")
+	}
+}
