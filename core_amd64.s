@@ -949,3 +949,215 @@ u4_2_loop:
 u4_2_done:
 	VZEROUPPER
 	RET
+
+// ---------------------------------------------------------------------
+// Grouped dequantization: len(zps) consecutive groups of gs elements, group
+// g with zps[g] and scales[g] (per_group tensors, and per_channel slabs of
+// shape[axis] runs). The loop bodies are those of dequant8/dequant4 above;
+// gs is a multiple of the block (32 for AVX-512, 16 for AVX2).
+
+// func dequant8GAVX512(dst []float32, src []byte, signed bool, zps, scales []float32, gs int)
+TEXT ·dequant8GAVX512(SB), NOSPLIT, $0-112
+	MOVQ         dst_base+0(FP), DI
+	MOVQ         src_base+24(FP), SI
+	MOVBLZX      signed+48(FP), AX
+	NEGL         AX
+	ANDL         $0x80, AX
+	VPBROADCASTD AX, Z3
+	MOVQ         zps_base+56(FP), R8
+	MOVQ         zps_len+64(FP), R10
+	MOVQ         scales_base+80(FP), R9
+	MOVQ         gs+104(FP), R11
+
+dq8g512_group:
+	TESTQ        R10, R10
+	JZ           dq8g512_done
+	VBROADCASTSS (R8), Z4
+	VBROADCASTSS (R9), Z5
+	MOVQ         R11, CX
+
+dq8g512_loop:
+	VPMOVZXBD (SI), Z0
+	VPMOVZXBD 16(SI), Z1
+	VPXORD    Z3, Z0, Z0
+	VPXORD    Z3, Z1, Z1
+	VPSUBD    Z3, Z0, Z0
+	VPSUBD    Z3, Z1, Z1
+	VCVTDQ2PS Z0, Z0
+	VCVTDQ2PS Z1, Z1
+	VSUBPS    Z4, Z0, Z0
+	VSUBPS    Z4, Z1, Z1
+	VMULPS    Z5, Z0, Z0
+	VMULPS    Z5, Z1, Z1
+	VMOVUPS   Z0, (DI)
+	VMOVUPS   Z1, 64(DI)
+	ADDQ      $32, SI
+	ADDQ      $128, DI
+	SUBQ      $32, CX
+	JNZ       dq8g512_loop
+	ADDQ      $4, R8
+	ADDQ      $4, R9
+	DECQ      R10
+	JMP       dq8g512_group
+
+dq8g512_done:
+	VZEROUPPER
+	RET
+
+// func dequant8GAVX2(dst []float32, src []byte, signed bool, zps, scales []float32, gs int)
+TEXT ·dequant8GAVX2(SB), NOSPLIT, $0-112
+	MOVQ         dst_base+0(FP), DI
+	MOVQ         src_base+24(FP), SI
+	MOVBLZX      signed+48(FP), AX
+	NEGL         AX
+	ANDL         $0x80, AX
+	MOVD         AX, X3
+	VPBROADCASTD X3, Y3
+	MOVQ         zps_base+56(FP), R8
+	MOVQ         zps_len+64(FP), R10
+	MOVQ         scales_base+80(FP), R9
+	MOVQ         gs+104(FP), R11
+
+dq8g2_group:
+	TESTQ        R10, R10
+	JZ           dq8g2_done
+	VBROADCASTSS (R8), Y4
+	VBROADCASTSS (R9), Y5
+	MOVQ         R11, CX
+
+dq8g2_loop:
+	VPMOVZXBD (SI), Y0
+	VPMOVZXBD 8(SI), Y1
+	VPXOR     Y3, Y0, Y0
+	VPXOR     Y3, Y1, Y1
+	VPSUBD    Y3, Y0, Y0
+	VPSUBD    Y3, Y1, Y1
+	VCVTDQ2PS Y0, Y0
+	VCVTDQ2PS Y1, Y1
+	VSUBPS    Y4, Y0, Y0
+	VSUBPS    Y4, Y1, Y1
+	VMULPS    Y5, Y0, Y0
+	VMULPS    Y5, Y1, Y1
+	VMOVUPS   Y0, (DI)
+	VMOVUPS   Y1, 32(DI)
+	ADDQ      $16, SI
+	ADDQ      $64, DI
+	SUBQ      $16, CX
+	JNZ       dq8g2_loop
+	ADDQ      $4, R8
+	ADDQ      $4, R9
+	DECQ      R10
+	JMP       dq8g2_group
+
+dq8g2_done:
+	VZEROUPPER
+	RET
+
+// func dequant4GAVX512(dst []float32, src []byte, signed bool, zps, scales []float32, gs int)
+TEXT ·dequant4GAVX512(SB), NOSPLIT, $0-112
+	MOVQ         dst_base+0(FP), DI
+	MOVQ         src_base+24(FP), SI
+	MOVBLZX      signed+48(FP), AX
+	NEGL         AX
+	ANDL         $0x08080808, AX
+	VPBROADCASTD AX, Y3
+	BCAST5($0x000F000F, Y6)
+	BCAST5($0x0F000F00, Y7)
+	MOVQ         zps_base+56(FP), R8
+	MOVQ         zps_len+64(FP), R10
+	MOVQ         scales_base+80(FP), R9
+	MOVQ         gs+104(FP), R11
+
+dq4g512_group:
+	TESTQ        R10, R10
+	JZ           dq4g512_done
+	VBROADCASTSS (R8), Z4
+	VBROADCASTSS (R9), Z5
+	MOVQ         R11, CX
+
+dq4g512_loop:
+	VPMOVZXBW    (SI), Y0
+	VPSLLW       $4, Y0, Y1
+	VPAND        Y6, Y0, Y0
+	VPAND        Y7, Y1, Y1
+	VPOR         Y1, Y0, Y0
+	VPXOR        Y3, Y0, Y0
+	VPSUBB       Y3, Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPMOVSXBD    X0, Z0
+	VPMOVSXBD    X1, Z1
+	VCVTDQ2PS    Z0, Z0
+	VCVTDQ2PS    Z1, Z1
+	VSUBPS       Z4, Z0, Z0
+	VSUBPS       Z4, Z1, Z1
+	VMULPS       Z5, Z0, Z0
+	VMULPS       Z5, Z1, Z1
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	ADDQ         $16, SI
+	ADDQ         $128, DI
+	SUBQ         $32, CX
+	JNZ          dq4g512_loop
+	ADDQ         $4, R8
+	ADDQ         $4, R9
+	DECQ         R10
+	JMP          dq4g512_group
+
+dq4g512_done:
+	VZEROUPPER
+	RET
+
+// func dequant4GAVX2(dst []float32, src []byte, signed bool, zps, scales []float32, gs int)
+TEXT ·dequant4GAVX2(SB), NOSPLIT, $0-112
+	MOVQ         dst_base+0(FP), DI
+	MOVQ         src_base+24(FP), SI
+	MOVBLZX      signed+48(FP), AX
+	NEGL         AX
+	ANDL         $0x08080808, AX
+	MOVD         AX, X3
+	VPBROADCASTD X3, X3
+	BCAST2($0x000F000F, X6, X6)
+	BCAST2($0x0F000F00, X7, X7)
+	MOVQ         zps_base+56(FP), R8
+	MOVQ         zps_len+64(FP), R10
+	MOVQ         scales_base+80(FP), R9
+	MOVQ         gs+104(FP), R11
+
+dq4g2_group:
+	TESTQ        R10, R10
+	JZ           dq4g2_done
+	VBROADCASTSS (R8), Y4
+	VBROADCASTSS (R9), Y5
+	MOVQ         R11, CX
+
+dq4g2_loop:
+	VPMOVZXBW (SI), X0
+	VPSLLW    $4, X0, X1
+	VPAND     X6, X0, X0
+	VPAND     X7, X1, X1
+	VPOR      X1, X0, X0
+	VPXOR     X3, X0, X0
+	VPSUBB    X3, X0, X0
+	VPSRLDQ   $8, X0, X1
+	VPMOVSXBD X0, Y0
+	VPMOVSXBD X1, Y1
+	VCVTDQ2PS Y0, Y0
+	VCVTDQ2PS Y1, Y1
+	VSUBPS    Y4, Y0, Y0
+	VSUBPS    Y4, Y1, Y1
+	VMULPS    Y5, Y0, Y0
+	VMULPS    Y5, Y1, Y1
+	VMOVUPS   Y0, (DI)
+	VMOVUPS   Y1, 32(DI)
+	ADDQ      $8, SI
+	ADDQ      $64, DI
+	SUBQ      $16, CX
+	JNZ       dq4g2_loop
+	ADDQ      $4, R8
+	ADDQ      $4, R9
+	DECQ      R10
+	JMP       dq4g2_group
+
+dq4g2_done:
+	VZEROUPPER
+	RET

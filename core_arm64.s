@@ -467,3 +467,124 @@ u4_loop:
 
 u4_done:
 	RET
+
+// ---------------------------------------------------------------------
+// Grouped dequantization: len(zps) consecutive groups of gs elements, group
+// g with zps[g] and scales[g] (per_group tensors, and per_channel slabs of
+// shape[axis] runs). The loop bodies are those of dequant8NEON and
+// dequant4NEON; gs is a multiple of 16.
+
+// func dequant8GNEON(dst []float32, src []byte, signed bool, zps, scales []float32, gs int)
+TEXT ·dequant8GNEON(SB), NOSPLIT, $0-112
+	MOVD  dst_base+0(FP), R0
+	MOVD  src_base+24(FP), R1
+	MOVBU signed+48(FP), R3
+	NEG   R3, R3
+	AND   $0x80, R3, R3
+	WORD $0x4e020c7a // dup v26.8h, w3
+	MOVD  zps_base+56(FP), R4
+	MOVD  zps_len+64(FP), R5
+	MOVD  scales_base+80(FP), R6
+	MOVD  gs+104(FP), R7
+
+dq8g_group:
+	CBZ   R5, dq8g_done
+	FMOVS (R4), F27
+	FMOVS (R6), F28
+	WORD $0x4e04077b // dup v27.4s, v27.s[0]
+	WORD $0x4e04079c // dup v28.4s, v28.s[0]
+	MOVD  R7, R2
+
+dq8g_loop:
+	VLD1.P 16(R1), [V0.B16]
+	WORD $0x2f08a401 // uxtl v1.8h, v0.8b
+	WORD $0x6f08a402 // uxtl2 v2.8h, v0.16b
+	WORD $0x6e3a1c21 // eor v1.16b, v1.16b, v26.16b
+	WORD $0x6e3a1c42 // eor v2.16b, v2.16b, v26.16b
+	WORD $0x6e7a8421 // sub v1.8h, v1.8h, v26.8h
+	WORD $0x6e7a8442 // sub v2.8h, v2.8h, v26.8h
+	WORD $0x0f10a424 // sxtl v4.4s, v1.4h
+	WORD $0x4f10a425 // sxtl2 v5.4s, v1.8h
+	WORD $0x0f10a446 // sxtl v6.4s, v2.4h
+	WORD $0x4f10a447 // sxtl2 v7.4s, v2.8h
+	WORD $0x4e21d884 // scvtf v4.4s, v4.4s
+	WORD $0x4e21d8a5 // scvtf v5.4s, v5.4s
+	WORD $0x4e21d8c6 // scvtf v6.4s, v6.4s
+	WORD $0x4e21d8e7 // scvtf v7.4s, v7.4s
+	WORD $0x4ebbd484 // fsub v4.4s, v4.4s, v27.4s
+	WORD $0x4ebbd4a5 // fsub v5.4s, v5.4s, v27.4s
+	WORD $0x4ebbd4c6 // fsub v6.4s, v6.4s, v27.4s
+	WORD $0x4ebbd4e7 // fsub v7.4s, v7.4s, v27.4s
+	WORD $0x6e3cdc84 // fmul v4.4s, v4.4s, v28.4s
+	WORD $0x6e3cdca5 // fmul v5.4s, v5.4s, v28.4s
+	WORD $0x6e3cdcc6 // fmul v6.4s, v6.4s, v28.4s
+	WORD $0x6e3cdce7 // fmul v7.4s, v7.4s, v28.4s
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R0)
+	SUBS   $16, R2, R2
+	BNE    dq8g_loop
+	ADD    $4, R4, R4
+	ADD    $4, R6, R6
+	SUB    $1, R5, R5
+	B      dq8g_group
+
+dq8g_done:
+	RET
+
+// func dequant4GNEON(dst []float32, src []byte, signed bool, zps, scales []float32, gs int)
+TEXT ·dequant4GNEON(SB), NOSPLIT, $0-112
+	MOVD  dst_base+0(FP), R0
+	MOVD  src_base+24(FP), R1
+	MOVBU signed+48(FP), R3
+	NEG   R3, R3
+	AND   $0x08, R3, R3
+	WORD $0x4e010c7a // dup v26.16b, w3
+	MOVW  $0x0F, R3
+	WORD $0x4e010c79 // dup v25.16b, w3
+	MOVD  zps_base+56(FP), R4
+	MOVD  zps_len+64(FP), R5
+	MOVD  scales_base+80(FP), R6
+	MOVD  gs+104(FP), R7
+
+dq4g_group:
+	CBZ   R5, dq4g_done
+	FMOVS (R4), F27
+	FMOVS (R6), F28
+	WORD $0x4e04077b // dup v27.4s, v27.s[0]
+	WORD $0x4e04079c // dup v28.4s, v28.s[0]
+	MOVD  R7, R2
+
+dq4g_loop:
+	VLD1.P 8(R1), [V0.B8]
+	WORD $0x0e391c01 // and v1.8b, v0.8b, v25.8b
+	WORD $0x2f0c0402 // ushr v2.8b, v0.8b, #4
+	WORD $0x4e023823 // zip1 v3.16b, v1.16b, v2.16b
+	WORD $0x6e3a1c63 // eor v3.16b, v3.16b, v26.16b
+	WORD $0x6e3a8463 // sub v3.16b, v3.16b, v26.16b
+	WORD $0x0f08a461 // sxtl v1.8h, v3.8b
+	WORD $0x4f08a462 // sxtl2 v2.8h, v3.16b
+	WORD $0x0f10a424 // sxtl v4.4s, v1.4h
+	WORD $0x4f10a425 // sxtl2 v5.4s, v1.8h
+	WORD $0x0f10a446 // sxtl v6.4s, v2.4h
+	WORD $0x4f10a447 // sxtl2 v7.4s, v2.8h
+	WORD $0x4e21d884 // scvtf v4.4s, v4.4s
+	WORD $0x4e21d8a5 // scvtf v5.4s, v5.4s
+	WORD $0x4e21d8c6 // scvtf v6.4s, v6.4s
+	WORD $0x4e21d8e7 // scvtf v7.4s, v7.4s
+	WORD $0x4ebbd484 // fsub v4.4s, v4.4s, v27.4s
+	WORD $0x4ebbd4a5 // fsub v5.4s, v5.4s, v27.4s
+	WORD $0x4ebbd4c6 // fsub v6.4s, v6.4s, v27.4s
+	WORD $0x4ebbd4e7 // fsub v7.4s, v7.4s, v27.4s
+	WORD $0x6e3cdc84 // fmul v4.4s, v4.4s, v28.4s
+	WORD $0x6e3cdca5 // fmul v5.4s, v5.4s, v28.4s
+	WORD $0x6e3cdcc6 // fmul v6.4s, v6.4s, v28.4s
+	WORD $0x6e3cdce7 // fmul v7.4s, v7.4s, v28.4s
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R0)
+	SUBS   $16, R2, R2
+	BNE    dq4g_loop
+	ADD    $4, R4, R4
+	ADD    $4, R6, R6
+	SUB    $1, R5, R5
+	B      dq4g_group
+
+dq4g_done:
+	RET

@@ -111,6 +111,18 @@ func dequant4AVX512(dst []float32, src []byte, signed bool, zp, scale float32)
 func dequant4AVX2(dst []float32, src []byte, signed bool, zp, scale float32)
 
 //go:noescape
+func dequant8GAVX512(dst []float32, src []byte, signed bool, zps, scales []float32, gs int)
+
+//go:noescape
+func dequant8GAVX2(dst []float32, src []byte, signed bool, zps, scales []float32, gs int)
+
+//go:noescape
+func dequant4GAVX512(dst []float32, src []byte, signed bool, zps, scales []float32, gs int)
+
+//go:noescape
+func dequant4GAVX2(dst []float32, src []byte, signed bool, zps, scales []float32, gs int)
+
+//go:noescape
 func minMaxAVX512(src []float32) (lo, hi float32, amax uint32)
 
 //go:noescape
@@ -210,6 +222,40 @@ func dequant4(dst []float32, src []byte, signed bool, zp, scale float32) {
 		dequant4AVX2(dst[:m], src[:m/2], signed, zp, scale)
 	}
 	dequant4Go(dst[m:], src[m/2:], signed, zp, scale)
+}
+
+// groupKernel reports whether the current implementation dequantizes
+// groups of gs elements in one call (gs a multiple of its block).
+func groupKernel(gs int) bool {
+	switch kimpl {
+	case implAVX512:
+		return gs%32 == 0
+	case implAVX2:
+		return gs%16 == 0
+	}
+	return false
+}
+
+// dequantGroups dequantizes len(zps) consecutive groups of gs elements,
+// group g with zps[g] and scales[g], as dequantGroupsGo. gs must satisfy
+// groupKernel for an assembly implementation.
+func dequantGroups(dst []float32, src []byte, four, signed bool, zps, scales []float32, gs int) {
+	ng := len(zps)
+	m := ng * gs
+	if !groupKernel(gs) {
+		dequantGroupsGo(dst, src, four, signed, zps, scales, gs)
+		return
+	}
+	switch {
+	case kimpl == implAVX512 && four:
+		dequant4GAVX512(dst[:m], src[:m/2], signed, zps, scales[:ng], gs)
+	case kimpl == implAVX512:
+		dequant8GAVX512(dst[:m], src[:m], signed, zps, scales[:ng], gs)
+	case four:
+		dequant4GAVX2(dst[:m], src[:m/2], signed, zps, scales[:ng], gs)
+	default:
+		dequant8GAVX2(dst[:m], src[:m], signed, zps, scales[:ng], gs)
+	}
 }
 
 func minMax(src []float32) (lo, hi float32, finite bool) {

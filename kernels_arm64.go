@@ -98,6 +98,12 @@ func dequant8NEON(dst []float32, src []byte, signed bool, zp, scale float32)
 func dequant4NEON(dst []float32, src []byte, signed bool, zp, scale float32)
 
 //go:noescape
+func dequant8GNEON(dst []float32, src []byte, signed bool, zps, scales []float32, gs int)
+
+//go:noescape
+func dequant4GNEON(dst []float32, src []byte, signed bool, zps, scales []float32, gs int)
+
+//go:noescape
 func minMaxNEON(src []float32) (lo, hi float32, amax uint32)
 
 //go:noescape
@@ -165,6 +171,26 @@ func dequant4(dst []float32, src []byte, signed bool, zp, scale float32) {
 		dequant4NEON(dst[:m], src[:m/2], signed, zp, scale)
 	}
 	dequant4Go(dst[m:], src[m/2:], signed, zp, scale)
+}
+
+// groupKernel reports whether the current implementation dequantizes
+// groups of gs elements in one call (gs a multiple of its block).
+func groupKernel(gs int) bool { return kimpl != implGo && gs%16 == 0 }
+
+// dequantGroups dequantizes len(zps) consecutive groups of gs elements,
+// group g with zps[g] and scales[g], as dequantGroupsGo. gs must satisfy
+// groupKernel for an assembly implementation.
+func dequantGroups(dst []float32, src []byte, four, signed bool, zps, scales []float32, gs int) {
+	ng := len(zps)
+	m := ng * gs
+	switch {
+	case !groupKernel(gs):
+		dequantGroupsGo(dst, src, four, signed, zps, scales, gs)
+	case four:
+		dequant4GNEON(dst[:m], src[:m/2], signed, zps, scales[:ng], gs)
+	default:
+		dequant8GNEON(dst[:m], src[:m], signed, zps, scales[:ng], gs)
+	}
 }
 
 func minMax(src []float32) (lo, hi float32, finite bool) {

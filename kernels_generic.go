@@ -149,6 +149,20 @@ func dequant8Go(dst []float32, src []byte, signed bool, zp, scale float32) {
 	}
 }
 
+// dequantGroupsGo dequantizes len(zps) consecutive groups of gs elements,
+// group g with zps[g] and scales[g] (4-bit when four; gs is even then, so
+// every group starts at a byte). It is the twin of the grouped kernels.
+func dequantGroupsGo(dst []float32, src []byte, four, signed bool, zps, scales []float32, gs int) {
+	for g := range zps {
+		d := dst[g*gs : (g+1)*gs]
+		if four {
+			dequant4Go(d, src[g*gs/2:], signed, zps[g], scales[g])
+		} else {
+			dequant8Go(d, src[g*gs:], signed, zps[g], scales[g])
+		}
+	}
+}
+
 // nib4 returns the value of a 4-bit nibble v (0..15): itself for quint4,
 // sign-extended for qint4.
 func nib4(v byte, signed bool) float32 {

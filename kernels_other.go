@@ -39,3 +39,11 @@ func quant8(dst []byte, src []float32, scale, zp, qmin, qmax float32) {
 
 func pack4(dst []byte, src []byte)                { pack4Go(dst, src) }
 func unpack4(dst []byte, src []byte, signed bool) { unpack4Go(dst, src, signed) }
+
+// groupKernel reports whether dequantGroups has a kernel for groups of gs
+// elements; never here.
+func groupKernel(gs int) bool { return false }
+
+func dequantGroups(dst []float32, src []byte, four, signed bool, zps, scales []float32, gs int) {
+	dequantGroupsGo(dst, src, four, signed, zps, scales, gs)
+}

@@ -606,3 +606,42 @@ func ExampleFloat32ToFloat16() {
 	// [3C00 BE00 7BFF 7C00 0000]
 	// [1 -1.5 65504 +Inf 0]
 }
+
+// TestKernelDequantGroups compares the grouped dequantization kernels
+// (one call for many groups) with their Go twin, with guards around dst.
+func TestKernelDequantGroups(t *testing.T) {
+	withImpl(t, func(t *testing.T, impl string) {
+		r := rand.New(rand.NewPCG(13, 14))
+		for _, gs := range []int{16, 17, 32, 48, 64, 96, 128, 160} {
+			for _, ng := range []int{0, 1, 3, 7} {
+				for _, four := range []bool{false, true} {
+					if four && gs%2 == 1 {
+						continue
+					}
+					signed := r.IntN(2) == 0
+					off := r.IntN(4)
+					zps := make([]float32, ng)
+					scales := make([]float32, ng)
+					for i := range zps {
+						zps[i] = float32(r.NormFloat64() * 20)
+						scales[i] = float32(r.ExpFloat64() * 0.05)
+					}
+					n := ng * gs
+					src := make([]byte, n+off)[off:]
+					for i := range src {
+						src[i] = byte(r.Uint32())
+					}
+					if four {
+						src = src[:n/2]
+					}
+					full, dst := guarded(off, n, float32(-5))
+					dequantGroups(dst, src, four, signed, zps, scales, gs)
+					checkGuards(t, impl, full, off, n, -5)
+					want := make([]float32, n)
+					dequantGroupsGo(want, src, four, signed, zps, scales, gs)
+					cmpBits(t, fmt.Sprintf("%s gs=%d ng=%d four=%v", impl, gs, ng, four), bitsOf(dst), bitsOf(want))
+				}
+			}
+		}
+	})
+}

@@ -294,31 +294,52 @@ const smallRun = 16
 func dequantizeRuns(dst []float32, q *Quantized, n int) {
 	_, _, four, signed := qRange(q.DType)
 	size, np := runLayout(q, n)
-	for start, p := 0, 0; start < n; start += size {
-		end := min(start+size, n)
-		zp, scale := q.ZeroPoints[p], q.Scales[p]
-		if size < smallRun {
-			if four {
-				for i := start; i < end; i++ {
-					dst[i] = float32(nib4(q.Data[i>>1]>>(4*(i&1))&0xF, signed)-zp) * scale
-				}
-			} else {
-				dequant8Go(dst[start:end], q.Data[start:end], signed, zp, scale)
+	if n > 0 && size >= smallRun && size < n && groupKernel(size) {
+		// One kernel call for many runs: every full group, or one slab of
+		// shape[axis] channels at a time.
+		switch q.Scheme {
+		case PerGroup:
+			full := n / size
+			m := full * size
+			dequantGroups(dst[:m], q.Data[:packedLen(q.DType, m)], four, signed, q.ZeroPoints[:full], q.Scales[:full], size)
+			if m < n {
+				dequantRun(dst, q, m, n, full, four, signed)
 			}
-		} else if !four {
-			dequant8(dst[start:end], q.Data[start:end], signed, zp, scale)
-		} else {
-			s := start
-			if s&1 == 1 { // run starts in a high nibble
-				dst[s] = float32(nib4(q.Data[s>>1]>>4, signed)-zp) * scale
-				s++
+			return
+		case PerChannel:
+			slab := size * np
+			for s := 0; s < n; s += slab {
+				dequantGroups(dst[s:s+slab], q.Data[packedLen(q.DType, s):packedLen(q.DType, s+slab)], four, signed, q.ZeroPoints, q.Scales, size)
 			}
-			if s < end {
-				dequant4(dst[s:end], q.Data[s>>1:], signed, zp, scale)
-			}
+			return
 		}
+	}
+	for start, p := 0, 0; start < n; start += size {
+		dequantRun(dst, q, start, min(start+size, n), p, four, signed)
 		if p++; p == np {
 			p = 0
 		}
+	}
+}
+
+// dequantRun dequantizes elements start..end-1 of q with parameters p.
+func dequantRun(dst []float32, q *Quantized, start, end, p int, four, signed bool) {
+	zp, scale := q.ZeroPoints[p], q.Scales[p]
+	switch {
+	case end-start < smallRun && four:
+		for i := start; i < end; i++ {
+			dst[i] = float32(nib4(q.Data[i>>1]>>(4*(i&1))&0xF, signed)-zp) * scale
+		}
+	case end-start < smallRun:
+		dequant8Go(dst[start:end], q.Data[start:end], signed, zp, scale)
+	case !four:
+		dequant8(dst[start:end], q.Data[start:end], signed, zp, scale)
+	default:
+		s := start
+		if s&1 == 1 { // run starts in a high nibble
+			dst[s] = float32(nib4(q.Data[s>>1]>>4, signed)-zp) * scale
+			s++
+		}
+		dequant4(dst[s:end], q.Data[s>>1:], signed, zp, scale)
 	}
 }

@@ -319,7 +319,8 @@ func naiveQuantize(x []float32, shape []int, d DType, s Scheme, axis, gs int) (s
 // implementations must also agree with each other.
 func TestQuantizeMatchesNaive(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	shapes := [][]int{{}, {1}, {7}, {4, 6}, {3, 1, 5}, {2, 33, 3}, {130}, {5, 0}, {17, 19}, {2, 3, 4, 5}, {1000}}
+	shapes := [][]int{{}, {1}, {7}, {4, 6}, {3, 1, 5}, {2, 33, 3}, {130}, {5, 0}, {17, 19}, {2, 3, 4, 5}, {1000},
+		{3, 64}, {2, 5, 32}, {4, 48}, {2, 3, 16}, {513}}
 	for _, shape := range shapes {
 		n, _ := shapeCount(shape)
 		x := make([]float32, n)
@@ -339,6 +340,9 @@ func TestQuantizeMatchesNaive(t *testing.T) {
 				}
 				if s == PerGroup {
 					gs = 1 + r.IntN(40)
+					if r.IntN(2) == 0 {
+						gs = 16 * (1 + r.IntN(8)) // grouped-kernel sizes
+					}
 				}
 				sc, zp, vals := naiveQuantize(x, shape, d, s, axis, gs)
 				var first *Quantized
