@@ -6,8 +6,10 @@ package tenso
 // path (F+BW+VL, ZMM registers, masked tails for the conversions,
 // dequant8 and quant8) and an AVX2+F16C path (YMM registers). Kernels
 // without masked tails process whole blocks; the pure-Go twin finishes the
-// last few elements, which is bit-identical by definition. The choice is
-// made once at init from cpuid and kept in kimpl.
+// last few elements, which is bit-identical by definition. Grouped
+// dequantization kernels (…GAVX512, …GAVX2) handle many per_group groups
+// or per_channel runs in one call. The choice is made once at init from
+// cpuid and kept in kimpl.
 
 import "github.com/klauspost/cpuid/v2"
 

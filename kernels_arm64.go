@@ -8,8 +8,13 @@ package tenso
 // the NEON path with BFCVTN for float32 → bfloat16 where the CPU has
 // FEAT_BF16 (cortex-a72 does not; QEMU's "max" CPU does). Kernels process
 // whole blocks; the pure-Go twin finishes the last few elements, which is
-// bit-identical by definition. The choice is made once at init from cpuid
-// and kept in kimpl.
+// bit-identical by definition. Grouped dequantization kernels handle many
+// per_group groups or per_channel runs in one call. The choice is made
+// once at init from cpuid and kept in kimpl.
+//
+// There is no separate FEAT_FP16 path: the half-precision instructions it
+// adds are arithmetic, which these kernels do not need; the conversions
+// they use (FCVTL/FCVTN) are baseline.
 
 import "github.com/klauspost/cpuid/v2"
 
