@@ -1,0 +1,109 @@
+// Node benchmarks of the wasm module, each beside its baseline, measured in
+// the same run (ratios are what to compare; absolute times depend on the
+// machine). Run: make bench-js (or node bench/bench.mjs [--quick]).
+import { init, decode, encode, boundaryCrossings } from "../index.js";
+import lz4 from "lz4js";
+import xxhash from "xxhash-wasm";
+import { parse as npyParse } from "npyjs";
+import { pack, unpack } from "msgpackr";
+
+const quick = process.argv.includes("--quick");
+const BIG = quick ? 8 << 20 : 64 << 20;
+
+// median ns/op over rounds of at least `ms` milliseconds each
+function measure(fn, ms = quick ? 60 : 250, rounds = 5) {
+  fn();
+  const res = [];
+  for (let r = 0; r < rounds; r++) {
+    let n = 0;
+    const t0 = process.hrtime.bigint();
+    let t = t0;
+    const limit = BigInt(ms * 1e6);
+    while (t - t0 < limit) {
+      fn();
+      n++;
+      t = process.hrtime.bigint();
+    }
+    res.push(Number(t - t0) / n);
+  }
+  res.sort((a, b) => a - b);
+  return res[res.length >> 1];
+}
+
+const fmt = (ns) => (ns < 1e3 ? `${ns.toFixed(0)} ns` : ns < 1e6 ? `${(ns / 1e3).toFixed(2)} µs` : `${(ns / 1e6).toFixed(2)} ms`);
+const gbps = (bytes, ns) => `${(bytes / ns).toFixed(2)} GB/s`;
+const rows = [];
+function report(name, ns, extra = "") {
+  rows.push([name, ns]);
+  console.log(`${name.padEnd(52)} ${fmt(ns).padStart(10)}  ${extra}`);
+}
+
+function f32(n, f) {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = f(i);
+  return a;
+}
+
+function npy(arr, shape) {
+  // a v1.0 .npy file: magic, header (padded to 64), data
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(", ")},), }`;
+  const pad = 64 - ((10 + header.length + 1) % 64);
+  header += " ".repeat(pad) + "\n";
+  const out = new Uint8Array(10 + header.length + arr.byteLength);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 255, header.length >> 8]);
+  out.set(new TextEncoder().encode(header), 10);
+  out.set(new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength), 10 + header.length);
+  return out;
+}
+
+await init();
+console.log(`node ${process.version}, ${quick ? "quick" : "full"} run, big = ${BIG >> 20} MiB\n`);
+
+// 1. Zero-copy decode: flat in size; boundary crossings per decode.
+const small = f32(256, (i) => i);
+const big = f32(BIG / 4, (i) => (i % 1000) * 0.25);
+const pSmall = encode({ kind: "dense", dtype: "float32", shape: [256], data: small });
+const pBig = encode({ kind: "dense", dtype: "float32", shape: [big.length], data: big });
+const c0 = boundaryCrossings();
+decode(pBig);
+const crossings = boundaryCrossings() - c0;
+const tSmall = measure(() => decode(pSmall));
+const tBig = measure(() => decode(pBig));
+report("decode float32 1 KiB (zero-copy view)", tSmall, `${crossings} call(s) into wasm per decode`);
+report(`decode float32 ${BIG >> 20} MiB (zero-copy view)`, tBig, `ratio to 1 KiB: ${(tBig / tSmall).toFixed(2)}×`);
+const npySmall = npy(small, [256]).buffer;
+const npyBig = npy(big, [big.length]).buffer;
+const tNpy = measure(() => npyParse(npySmall));
+const tNpyBig = measure(() => npyParse(npyBig));
+report("  baseline npyjs parse 1 KiB", tNpy, `tenso/npyjs: ${(tSmall / tNpy).toFixed(2)}×`);
+report(`  baseline npyjs parse ${BIG >> 20} MiB`, tNpyBig, `tenso/npyjs: ${(tBig / tNpyBig).toFixed(2)}×`);
+const mp = pack(new Uint8Array(small.buffer));
+const tMp = measure(() => unpack(mp));
+report("  baseline msgpackr unpack 1 KiB uint8 bin", tMp, `tenso/msgpackr: ${(tSmall / tMp).toFixed(2)}×`);
+
+// 2. LZ4 through the module vs lz4js on the same bytes.
+const comp = f32(BIG / 4, (i) => Math.round(Math.sin(i / 300) * 64) / 4);
+const compBytes = new Uint8Array(comp.buffer);
+const tEnc = measure(() => encode({ kind: "dense", dtype: "float32", shape: [comp.length], data: comp }, { compress: true }), 1000, 3);
+const packet = encode({ kind: "dense", dtype: "float32", shape: [comp.length], data: comp }, { compress: true });
+const tDec = measure(() => decode(packet), 1000, 3);
+const tLzC = measure(() => lz4.compress(compBytes), 1000, 3);
+const frame = lz4.compress(compBytes);
+const tLzD = measure(() => lz4.decompress(frame), 1000, 3);
+console.log(`\nLZ4 on ${BIG >> 20} MiB (module frame ${packet.length} B, lz4js frame ${frame.length} B)`);
+report("LZ4 compress through the module (encode)", tEnc, `${gbps(BIG, tEnc)}, ${(tLzC / tEnc).toFixed(2)}× lz4js`);
+report("  baseline lz4js compress", tLzC, gbps(BIG, tLzC));
+report("LZ4 decompress through the module (decode)", tDec, `${gbps(BIG, tDec)}, ${(tLzD / tDec).toFixed(2)}× lz4js`);
+report("  baseline lz4js decompress", tLzD, gbps(BIG, tLzD));
+
+// 3. XXH3 verification (copy into wasm memory included) vs xxhash-wasm h64.
+const { h64Raw } = await xxhash();
+const pInt = encode({ kind: "dense", dtype: "float32", shape: [big.length], data: big }, { integrity: true });
+const bigBytes = new Uint8Array(big.buffer);
+const tVer = measure(() => decode(pInt), 1000, 3);
+const tH64 = measure(() => h64Raw(bigBytes), 1000, 3);
+console.log("");
+report(`XXH3 verify ${BIG >> 20} MiB through the module (decode)`, tVer, `${gbps(BIG, tVer)}, ${(tH64 / tVer).toFixed(2)}× xxhash-wasm h64 throughput`);
+report("  baseline xxhash-wasm h64Raw", tH64, gbps(BIG, tH64));
+
+console.log(`\nJSON: ${JSON.stringify(Object.fromEntries(rows.map(([k, v]) => [k.trim(), Math.round(v)])))}`);
