@@ -168,3 +168,9 @@ test("inspect, dequantize, half floats", () => {
   assert.deepEqual(Array.from(bfloat16ToFloat32(v.data)), [1, -1.5, 0.25, 3.75]);
   assert.deepEqual(encode(v), bf);
 });
+
+test("the Node example runs", () => {
+  const out = execFileSync(process.execPath, [fileURLToPath(new URL("../examples/node.mjs", import.meta.url))], { encoding: "utf8" });
+  assert.match(out, /float32 \[ 3, 4 \]/);
+  assert.match(out, /view on the file buffer: true/);
+});
