@@ -65,6 +65,16 @@
 	VMOVD        X4, amax+32(FP); \
 	VZEROUPPER
 
+// Reduce the unsigned maxima in Y4 and store them as amax+80(FP).
+#define AMAX_STORE \
+	VEXTRACTI128 $1, Y4, X5; \
+	VPMAXUD      X5, X4, X4; \
+	VPSHUFD      $0x4E, X4, X5; \
+	VPMAXUD      X5, X4, X4; \
+	VPSHUFD      $0xB1, X4, X5; \
+	VPMAXUD      X5, X4, X4; \
+	VMOVD        X4, amax+80(FP)
+
 // ---------------------------------------------------------------------
 // float16 -> float32
 
@@ -1159,5 +1169,239 @@ dq4g2_loop:
 	JMP       dq4g2_group
 
 dq4g2_done:
+	VZEROUPPER
+	RET
+
+// ---------------------------------------------------------------------
+// Grouped min/max and quantization: len(lo) (len(scales)) consecutive
+// groups of gs elements. minMaxG folds each group's minimum and maximum
+// into lo[g] and hi[g] (so per_channel slabs can accumulate) and returns
+// the largest |x| bit pattern of all groups; quant8G quantizes group g with
+// scales[g] and zps[g] as quant8 does.
+
+// Reduce Z0 (min) and Z2 (max) to lanes 0 and fold them into (R8), (R9).
+#define MINMAX_FOLD512 \
+	VEXTRACTF64X4 $1, Z0, Y1; \
+	VEXTRACTF64X4 $1, Z2, Y3; \
+	VMINPS        Y1, Y0, Y0; \
+	VMAXPS        Y3, Y2, Y2; \
+	VEXTRACTF128  $1, Y0, X1; \
+	VEXTRACTF128  $1, Y2, X3; \
+	VMINPS        X1, X0, X0; \
+	VMAXPS        X3, X2, X2; \
+	VPSHUFD       $0x4E, X0, X1; \
+	VPSHUFD       $0x4E, X2, X3; \
+	VMINPS        X1, X0, X0; \
+	VMAXPS        X3, X2, X2; \
+	VPSHUFD       $0xB1, X0, X1; \
+	VPSHUFD       $0xB1, X2, X3; \
+	VMINPS        X1, X0, X0; \
+	VMAXPS        X3, X2, X2; \
+	VMINSS        (R8), X0, X0; \
+	VMAXSS        (R9), X2, X2; \
+	VMOVSS        X0, (R8); \
+	VMOVSS        X2, (R9)
+
+// func minMaxGAVX512(src []float32, gs int, lo, hi []float32) (amax uint32)
+// gs is a multiple of 32.
+TEXT ·minMaxGAVX512(SB), NOSPLIT, $0-84
+	MOVQ   src_base+0(FP), SI
+	MOVQ   gs+24(FP), R11
+	MOVQ   lo_base+32(FP), R8
+	MOVQ   lo_len+40(FP), R10
+	MOVQ   hi_base+56(FP), R9
+	BCAST5($0x7F800000, Z8)
+	BCAST5($0xFF800000, Z9)
+	BCAST5($0x7FFFFFFF, Z6)
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+
+mmg512_group:
+	TESTQ     R10, R10
+	JZ        mmg512_done
+	VMOVDQA32 Z8, Z0
+	VMOVDQA32 Z8, Z1
+	VMOVDQA32 Z9, Z2
+	VMOVDQA32 Z9, Z3
+	MOVQ      R11, CX
+
+mmg512_loop:
+	VMOVUPS (SI), Z10
+	VMOVUPS 64(SI), Z11
+	VMINPS  Z10, Z0, Z0
+	VMINPS  Z11, Z1, Z1
+	VMAXPS  Z10, Z2, Z2
+	VMAXPS  Z11, Z3, Z3
+	VPANDD  Z6, Z10, Z10
+	VPANDD  Z6, Z11, Z11
+	VPMAXUD Z10, Z4, Z4
+	VPMAXUD Z11, Z5, Z5
+	ADDQ    $128, SI
+	SUBQ    $32, CX
+	JNZ     mmg512_loop
+	VMINPS  Z1, Z0, Z0
+	VMAXPS  Z3, Z2, Z2
+	MINMAX_FOLD512
+	ADDQ    $4, R8
+	ADDQ    $4, R9
+	DECQ    R10
+	JMP     mmg512_group
+
+mmg512_done:
+	VPMAXUD       Z5, Z4, Z4
+	VEXTRACTI64X4 $1, Z4, Y5
+	VPMAXUD       Y5, Y4, Y4
+	AMAX_STORE
+	VZEROUPPER
+	RET
+
+// func minMaxGAVX2(src []float32, gs int, lo, hi []float32) (amax uint32)
+// gs is a multiple of 16.
+TEXT ·minMaxGAVX2(SB), NOSPLIT, $0-84
+	MOVQ  src_base+0(FP), SI
+	MOVQ  gs+24(FP), R11
+	MOVQ  lo_base+32(FP), R8
+	MOVQ  lo_len+40(FP), R10
+	MOVQ  hi_base+56(FP), R9
+	BCAST2($0x7F800000, X8, Y8)
+	BCAST2($0xFF800000, X9, Y9)
+	BCAST2($0x7FFFFFFF, X6, Y6)
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+
+mmg2_group:
+	TESTQ   R10, R10
+	JZ      mmg2_done
+	VMOVDQU Y8, Y0
+	VMOVDQU Y8, Y1
+	VMOVDQU Y9, Y2
+	VMOVDQU Y9, Y3
+	MOVQ    R11, CX
+
+mmg2_loop:
+	VMOVUPS (SI), Y10
+	VMOVUPS 32(SI), Y11
+	VMINPS  Y10, Y0, Y0
+	VMINPS  Y11, Y1, Y1
+	VMAXPS  Y10, Y2, Y2
+	VMAXPS  Y11, Y3, Y3
+	VPAND   Y6, Y10, Y10
+	VPAND   Y6, Y11, Y11
+	VPMAXUD Y10, Y4, Y4
+	VPMAXUD Y11, Y5, Y5
+	ADDQ    $64, SI
+	SUBQ    $16, CX
+	JNZ     mmg2_loop
+	VMINPS  Y1, Y0, Y0
+	VMAXPS  Y3, Y2, Y2
+	VEXTRACTF128 $1, Y0, X1
+	VEXTRACTF128 $1, Y2, X3
+	VMINPS  X1, X0, X0
+	VMAXPS  X3, X2, X2
+	VPSHUFD $0x4E, X0, X1
+	VPSHUFD $0x4E, X2, X3
+	VMINPS  X1, X0, X0
+	VMAXPS  X3, X2, X2
+	VPSHUFD $0xB1, X0, X1
+	VPSHUFD $0xB1, X2, X3
+	VMINPS  X1, X0, X0
+	VMAXPS  X3, X2, X2
+	VMINSS  (R8), X0, X0
+	VMAXSS  (R9), X2, X2
+	VMOVSS  X0, (R8)
+	VMOVSS  X2, (R9)
+	ADDQ    $4, R8
+	ADDQ    $4, R9
+	DECQ    R10
+	JMP     mmg2_group
+
+mmg2_done:
+	VPMAXUD Y5, Y4, Y4
+	AMAX_STORE
+	VZEROUPPER
+	RET
+
+// func quant8GAVX512(dst []byte, src []float32, scales, zps []float32, gs int, qmin, qmax float32)
+// gs is a multiple of 32.
+TEXT ·quant8GAVX512(SB), NOSPLIT, $0-112
+	MOVQ         dst_base+0(FP), DI
+	MOVQ         src_base+24(FP), SI
+	MOVQ         scales_base+48(FP), R8
+	MOVQ         scales_len+56(FP), R10
+	MOVQ         zps_base+72(FP), R9
+	MOVQ         gs+96(FP), R11
+	VBROADCASTSS qmin+104(FP), Z6
+	VBROADCASTSS qmax+108(FP), Z7
+
+q8g512_group:
+	TESTQ        R10, R10
+	JZ           q8g512_done
+	VBROADCASTSS (R8), Z4
+	VBROADCASTSS (R9), Z5
+	MOVQ         R11, CX
+
+q8g512_loop:
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	QUANT512(Z0)
+	QUANT512(Z1)
+	VPMOVDB Z0, X0
+	VPMOVDB Z1, X1
+	VMOVDQU X0, (DI)
+	VMOVDQU X1, 16(DI)
+	ADDQ    $128, SI
+	ADDQ    $32, DI
+	SUBQ    $32, CX
+	JNZ     q8g512_loop
+	ADDQ    $4, R8
+	ADDQ    $4, R9
+	DECQ    R10
+	JMP     q8g512_group
+
+q8g512_done:
+	VZEROUPPER
+	RET
+
+// func quant8GAVX2(dst []byte, src []float32, scales, zps []float32, gs int, qmin, qmax float32)
+// gs is a multiple of 16.
+TEXT ·quant8GAVX2(SB), NOSPLIT, $0-112
+	MOVQ         dst_base+0(FP), DI
+	MOVQ         src_base+24(FP), SI
+	MOVQ         scales_base+48(FP), R8
+	MOVQ         scales_len+56(FP), R10
+	MOVQ         zps_base+72(FP), R9
+	MOVQ         gs+96(FP), R11
+	VBROADCASTSS qmin+104(FP), Y6
+	VBROADCASTSS qmax+108(FP), Y7
+	BCAST2($0x00FF00FF, X8, Y8)
+
+q8g2_group:
+	TESTQ        R10, R10
+	JZ           q8g2_done
+	VBROADCASTSS (R8), Y4
+	VBROADCASTSS (R9), Y5
+	MOVQ         R11, CX
+
+q8g2_loop:
+	VMOVUPS      (SI), Y0
+	VMOVUPS      32(SI), Y1
+	QUANT2(Y0)
+	QUANT2(Y1)
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xD8, Y0, Y0
+	VPAND        Y8, Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPACKUSWB    X1, X0, X0
+	VMOVDQU      X0, (DI)
+	ADDQ         $64, SI
+	ADDQ         $16, DI
+	SUBQ         $16, CX
+	JNZ          q8g2_loop
+	ADDQ         $4, R8
+	ADDQ         $4, R9
+	DECQ         R10
+	JMP          q8g2_group
+
+q8g2_done:
 	VZEROUPPER
 	RET

@@ -588,3 +588,135 @@ dq4g_loop:
 
 dq4g_done:
 	RET
+
+// ---------------------------------------------------------------------
+// Grouped min/max and quantization: len(lo) (len(scales)) consecutive
+// groups of gs elements (a multiple of 16). minMaxGNEON folds each group's
+// minimum and maximum into lo[g] and hi[g] and returns the largest |x| bit
+// pattern; quant8GNEON quantizes group g with scales[g] and zps[g] as
+// quant8NEON does.
+
+// func minMaxGNEON(src []float32, gs int, lo, hi []float32) (amax uint32)
+TEXT ·minMaxGNEON(SB), NOSPLIT, $0-84
+	MOVD src_base+0(FP), R1
+	MOVD gs+24(FP), R7
+	MOVD lo_base+32(FP), R4
+	MOVD lo_len+40(FP), R5
+	MOVD hi_base+56(FP), R6
+	MOVW $0x7F800000, R3
+	WORD $0x4e040c78 // dup v24.4s, w3
+	MOVW $0xFF800000, R3
+	WORD $0x4e040c79 // dup v25.4s, w3
+	WORD $0x6f00e414 // movi v20.2d, #0
+	WORD $0x6f00e415 // movi v21.2d, #0
+	MOVW $0x7FFFFFFF, R3
+	WORD $0x4e040c76 // dup v22.4s, w3
+
+mmg_group:
+	CBZ  R5, mmg_done
+	WORD $0x4eb81f10 // mov v16.16b, v24.16b
+	WORD $0x4eb81f11 // mov v17.16b, v24.16b
+	WORD $0x4eb91f32 // mov v18.16b, v25.16b
+	WORD $0x4eb91f33 // mov v19.16b, v25.16b
+	MOVD R7, R2
+
+mmg_loop:
+	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD $0x4ea0f610 // fmin v16.4s, v16.4s, v0.4s
+	WORD $0x4ea1f631 // fmin v17.4s, v17.4s, v1.4s
+	WORD $0x4e20f652 // fmax v18.4s, v18.4s, v0.4s
+	WORD $0x4e21f673 // fmax v19.4s, v19.4s, v1.4s
+	WORD $0x4ea2f610 // fmin v16.4s, v16.4s, v2.4s
+	WORD $0x4ea3f631 // fmin v17.4s, v17.4s, v3.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	WORD $0x4e23f673 // fmax v19.4s, v19.4s, v3.4s
+	WORD $0x4e361c00 // and v0.16b, v0.16b, v22.16b
+	WORD $0x4e361c21 // and v1.16b, v1.16b, v22.16b
+	WORD $0x4e361c42 // and v2.16b, v2.16b, v22.16b
+	WORD $0x4e361c63 // and v3.16b, v3.16b, v22.16b
+	WORD $0x6ea06694 // umax v20.4s, v20.4s, v0.4s
+	WORD $0x6ea166b5 // umax v21.4s, v21.4s, v1.4s
+	WORD $0x6ea26694 // umax v20.4s, v20.4s, v2.4s
+	WORD $0x6ea366b5 // umax v21.4s, v21.4s, v3.4s
+	SUBS   $16, R2, R2
+	BNE    mmg_loop
+	WORD $0x4eb1f610 // fmin v16.4s, v16.4s, v17.4s
+	WORD $0x4e33f652 // fmax v18.4s, v18.4s, v19.4s
+	WORD $0x6eb0fa10 // fminv s16, v16.4s
+	WORD $0x6e30fa52 // fmaxv s18, v18.4s
+	FMOVS  (R4), F1
+	FMOVS  (R6), F2
+	WORD $0x1e215a10 // fmin s16, s16, s1
+	WORD $0x1e224a52 // fmax s18, s18, s2
+	FMOVS  F16, (R4)
+	FMOVS  F18, (R6)
+	ADD    $4, R4, R4
+	ADD    $4, R6, R6
+	SUB    $1, R5, R5
+	B      mmg_group
+
+mmg_done:
+	WORD $0x6eb56694 // umax v20.4s, v20.4s, v21.4s
+	WORD $0x6eb0aa94 // umaxv s20, v20.4s
+	FMOVS F20, amax+80(FP)
+	RET
+
+// func quant8GNEON(dst []byte, src []float32, scales, zps []float32, gs int, qmin, qmax float32)
+TEXT ·quant8GNEON(SB), NOSPLIT, $0-112
+	MOVD  dst_base+0(FP), R0
+	MOVD  src_base+24(FP), R1
+	MOVD  scales_base+48(FP), R4
+	MOVD  scales_len+56(FP), R5
+	MOVD  zps_base+72(FP), R6
+	MOVD  gs+96(FP), R7
+	FMOVS qmin+104(FP), F26
+	FMOVS qmax+108(FP), F27
+	WORD $0x4e04075a // dup v26.4s, v26.s[0]
+	WORD $0x4e04077b // dup v27.4s, v27.s[0]
+
+q8g_group:
+	CBZ   R5, q8g_done
+	FMOVS (R4), F24
+	FMOVS (R6), F25
+	WORD $0x4e040718 // dup v24.4s, v24.s[0]
+	WORD $0x4e040739 // dup v25.4s, v25.s[0]
+	MOVD  R7, R2
+
+q8g_loop:
+	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD $0x6e38fc00 // fdiv v0.4s, v0.4s, v24.4s
+	WORD $0x6e38fc21 // fdiv v1.4s, v1.4s, v24.4s
+	WORD $0x6e38fc42 // fdiv v2.4s, v2.4s, v24.4s
+	WORD $0x6e38fc63 // fdiv v3.4s, v3.4s, v24.4s
+	WORD $0x4e39d400 // fadd v0.4s, v0.4s, v25.4s
+	WORD $0x4e39d421 // fadd v1.4s, v1.4s, v25.4s
+	WORD $0x4e39d442 // fadd v2.4s, v2.4s, v25.4s
+	WORD $0x4e39d463 // fadd v3.4s, v3.4s, v25.4s
+	WORD $0x4e3ac400 // fmaxnm v0.4s, v0.4s, v26.4s
+	WORD $0x4e3ac421 // fmaxnm v1.4s, v1.4s, v26.4s
+	WORD $0x4e3ac442 // fmaxnm v2.4s, v2.4s, v26.4s
+	WORD $0x4e3ac463 // fmaxnm v3.4s, v3.4s, v26.4s
+	WORD $0x4ebbc400 // fminnm v0.4s, v0.4s, v27.4s
+	WORD $0x4ebbc421 // fminnm v1.4s, v1.4s, v27.4s
+	WORD $0x4ebbc442 // fminnm v2.4s, v2.4s, v27.4s
+	WORD $0x4ebbc463 // fminnm v3.4s, v3.4s, v27.4s
+	WORD $0x4e21a800 // fcvtns v0.4s, v0.4s
+	WORD $0x4e21a821 // fcvtns v1.4s, v1.4s
+	WORD $0x4e21a842 // fcvtns v2.4s, v2.4s
+	WORD $0x4e21a863 // fcvtns v3.4s, v3.4s
+	WORD $0x0e612804 // xtn v4.4h, v0.4s
+	WORD $0x4e612824 // xtn2 v4.8h, v1.4s
+	WORD $0x0e612845 // xtn v5.4h, v2.4s
+	WORD $0x4e612865 // xtn2 v5.8h, v3.4s
+	WORD $0x0e212886 // xtn v6.8b, v4.8h
+	WORD $0x4e2128a6 // xtn2 v6.16b, v5.8h
+	VST1.P [V6.B16], 16(R0)
+	SUBS   $16, R2, R2
+	BNE    q8g_loop
+	ADD    $4, R4, R4
+	ADD    $4, R6, R6
+	SUB    $1, R5, R5
+	B      q8g_group
+
+q8g_done:
+	RET

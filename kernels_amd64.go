@@ -125,6 +125,18 @@ func dequant4GAVX512(dst []float32, src []byte, signed bool, zps, scales []float
 func dequant4GAVX2(dst []float32, src []byte, signed bool, zps, scales []float32, gs int)
 
 //go:noescape
+func minMaxGAVX512(src []float32, gs int, lo, hi []float32) (amax uint32)
+
+//go:noescape
+func minMaxGAVX2(src []float32, gs int, lo, hi []float32) (amax uint32)
+
+//go:noescape
+func quant8GAVX512(dst []byte, src []float32, scales, zps []float32, gs int, qmin, qmax float32)
+
+//go:noescape
+func quant8GAVX2(dst []byte, src []float32, scales, zps []float32, gs int, qmin, qmax float32)
+
+//go:noescape
 func minMaxAVX512(src []float32) (lo, hi float32, amax uint32)
 
 //go:noescape
@@ -257,6 +269,38 @@ func dequantGroups(dst []float32, src []byte, four, signed bool, zps, scales []f
 		dequant4GAVX2(dst[:m], src[:m/2], signed, zps, scales[:ng], gs)
 	default:
 		dequant8GAVX2(dst[:m], src[:m], signed, zps, scales[:ng], gs)
+	}
+}
+
+// minMaxGroups folds the minimum and maximum of each of len(lo)
+// consecutive groups of gs elements into lo[g], hi[g], as minMaxGroupsGo,
+// and reports whether every value was finite.
+func minMaxGroups(src []float32, gs int, lo, hi []float32) bool {
+	ng := len(lo)
+	var amax uint32
+	switch {
+	case !groupKernel(gs):
+		return minMaxGroupsGo(src, gs, lo, hi)
+	case kimpl == implAVX512:
+		amax = minMaxGAVX512(src[:ng*gs], gs, lo, hi[:ng])
+	default:
+		amax = minMaxGAVX2(src[:ng*gs], gs, lo, hi[:ng])
+	}
+	return amax < 0x7F800000
+}
+
+// quant8Groups quantizes len(scales) consecutive groups of gs elements,
+// group g with scales[g] and zps[g], as quant8GroupsGo.
+func quant8Groups(dst []byte, src []float32, scales, zps []float32, gs int, qmin, qmax float32) {
+	ng := len(scales)
+	m := ng * gs
+	switch {
+	case !groupKernel(gs):
+		quant8GroupsGo(dst, src, scales, zps, gs, qmin, qmax)
+	case kimpl == implAVX512:
+		quant8GAVX512(dst[:m], src[:m], scales, zps[:ng], gs, qmin, qmax)
+	default:
+		quant8GAVX2(dst[:m], src[:m], scales, zps[:ng], gs, qmin, qmax)
 	}
 }
 

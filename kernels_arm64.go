@@ -109,6 +109,12 @@ func dequant8GNEON(dst []float32, src []byte, signed bool, zps, scales []float32
 func dequant4GNEON(dst []float32, src []byte, signed bool, zps, scales []float32, gs int)
 
 //go:noescape
+func minMaxGNEON(src []float32, gs int, lo, hi []float32) (amax uint32)
+
+//go:noescape
+func quant8GNEON(dst []byte, src []float32, scales, zps []float32, gs int, qmin, qmax float32)
+
+//go:noescape
 func minMaxNEON(src []float32) (lo, hi float32, amax uint32)
 
 //go:noescape
@@ -196,6 +202,28 @@ func dequantGroups(dst []float32, src []byte, four, signed bool, zps, scales []f
 	default:
 		dequant8GNEON(dst[:m], src[:m], signed, zps, scales[:ng], gs)
 	}
+}
+
+// minMaxGroups folds the minimum and maximum of each of len(lo)
+// consecutive groups of gs elements into lo[g], hi[g], as minMaxGroupsGo,
+// and reports whether every value was finite.
+func minMaxGroups(src []float32, gs int, lo, hi []float32) bool {
+	if !groupKernel(gs) {
+		return minMaxGroupsGo(src, gs, lo, hi)
+	}
+	ng := len(lo)
+	return minMaxGNEON(src[:ng*gs], gs, lo, hi[:ng]) < 0x7F800000
+}
+
+// quant8Groups quantizes len(scales) consecutive groups of gs elements,
+// group g with scales[g] and zps[g], as quant8GroupsGo.
+func quant8Groups(dst []byte, src []float32, scales, zps []float32, gs int, qmin, qmax float32) {
+	if !groupKernel(gs) {
+		quant8GroupsGo(dst, src, scales, zps, gs, qmin, qmax)
+		return
+	}
+	m := len(scales) * gs
+	quant8GNEON(dst[:m], src[:m], scales, zps[:len(scales)], gs, qmin, qmax)
 }
 
 func minMax(src []float32) (lo, hi float32, finite bool) {

@@ -211,6 +211,28 @@ func minMaxGo(src []float32) (lo, hi float32, finite bool) {
 	return lo, hi, bad == 0
 }
 
+// minMaxGroupsGo folds the minimum and maximum of each of len(lo)
+// consecutive groups of gs elements of src into lo[g] and hi[g] and reports
+// whether every value was finite (lo and hi are unspecified otherwise).
+// Folding lets per_channel slabs accumulate into the same arrays.
+func minMaxGroupsGo(src []float32, gs int, lo, hi []float32) bool {
+	finite := true
+	for g := range lo {
+		l, h, ok := minMaxGo(src[g*gs : (g+1)*gs])
+		lo[g], hi[g] = min(lo[g], l), max(hi[g], h)
+		finite = finite && ok
+	}
+	return finite
+}
+
+// quant8GroupsGo quantizes len(scales) consecutive groups of gs elements,
+// group g with scales[g] and zps[g], as quant8Go.
+func quant8GroupsGo(dst []byte, src []float32, scales, zps []float32, gs int, qmin, qmax float32) {
+	for g := range scales {
+		quant8Go(dst[g*gs:(g+1)*gs], src[g*gs:(g+1)*gs], scales[g], zps[g], qmin, qmax)
+	}
+}
+
 // quantOne is the quantization of one value with the reference's rules
 // (FORMAT.md §11.1): v = f32(f32(x / scale) + zp), clipped into
 // [qmin, qmax] (a NaN v — only possible when the caller's scale is 0 or not

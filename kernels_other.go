@@ -47,3 +47,11 @@ func groupKernel(gs int) bool { return false }
 func dequantGroups(dst []float32, src []byte, four, signed bool, zps, scales []float32, gs int) {
 	dequantGroupsGo(dst, src, four, signed, zps, scales, gs)
 }
+
+func minMaxGroups(src []float32, gs int, lo, hi []float32) bool {
+	return minMaxGroupsGo(src, gs, lo, hi)
+}
+
+func quant8Groups(dst []byte, src []float32, scales, zps []float32, gs int, qmin, qmax float32) {
+	quant8GroupsGo(dst, src, scales, zps, gs, qmin, qmax)
+}

@@ -645,3 +645,58 @@ func TestKernelDequantGroups(t *testing.T) {
 		}
 	})
 }
+
+// TestKernelQuantGroups compares the grouped min/max and quantization
+// kernels with their Go twins, folding into existing lo/hi values, with
+// guards around dst.
+func TestKernelQuantGroups(t *testing.T) {
+	withImpl(t, func(t *testing.T, impl string) {
+		r := rand.New(rand.NewPCG(15, 16))
+		for _, gs := range []int{16, 17, 32, 48, 64, 96, 128, 160} {
+			for _, ng := range []int{0, 1, 3, 7} {
+				n := ng * gs
+				off := r.IntN(4)
+				x := make([]float32, n+off)[off:]
+				for i := range x {
+					x[i] = float32(r.NormFloat64() * 4)
+				}
+				lo, hi := make([]float32, ng), make([]float32, ng)
+				wlo, whi := make([]float32, ng), make([]float32, ng)
+				for g := range lo {
+					lo[g], hi[g] = float32(r.NormFloat64()), float32(r.NormFloat64())+5
+					wlo[g], whi[g] = lo[g], hi[g]
+				}
+				fin := minMaxGroups(x, gs, lo, hi)
+				wfin := minMaxGroupsGo(x, gs, wlo, whi)
+				if fin != wfin || fmt.Sprint(lo, hi) != fmt.Sprint(wlo, whi) {
+					t.Fatalf("%s minMaxGroups gs=%d ng=%d: %v %v %v, go %v %v %v", impl, gs, ng, lo, hi, fin, wlo, whi, wfin)
+				}
+				if n > 0 {
+					x[r.IntN(n)] = math.Float32frombits(specialF32[2+r.IntN(12)])
+					if minMaxGroups(x, gs, lo, hi) {
+						t.Fatalf("%s minMaxGroups: non-finite value not reported", impl)
+					}
+					x[0] = 0
+					for i := range x {
+						if math.IsNaN(float64(x[i])) || math.IsInf(float64(x[i]), 0) {
+							x[i] = 1
+						}
+					}
+				}
+				for _, d := range []DType{QInt8, QUint8, QInt4, QUint4} {
+					qmin, qmax, _, _ := qRange(d)
+					scales, zps := make([]float32, ng), make([]float32, ng)
+					for g := range scales {
+						scales[g], zps[g], _ = quantParams(-4, 4+float32(g), qmin, qmax)
+					}
+					full, dst := guarded(off, n, byte(0x5A))
+					quant8Groups(dst, x, scales, zps, gs, qmin, qmax)
+					checkGuards(t, impl, full, off, n, 0x5A)
+					want := make([]byte, n)
+					quant8GroupsGo(want, x, scales, zps, gs, qmin, qmax)
+					cmpBits(t, fmt.Sprintf("%s quant8Groups %v gs=%d ng=%d", impl, d, gs, ng), dst, want)
+				}
+			}
+		}
+	})
+}

@@ -120,21 +120,37 @@ func Quantize(t *Tensor, dtype DType, scheme Scheme, axis, groupSize int) (*Quan
 		lo[i], hi[i] = float32(math.Inf(1)), float32(math.Inf(-1))
 	}
 	size, np := runLayout(q, n)
-	for start, p := 0, 0; start < n; start += size {
-		var l, h float32
-		var finite bool
-		if size < smallRun {
-			l, h, finite = minMaxGo(x[start:min(start+size, n)])
-		} else {
-			l, h, finite = minMax(x[start:min(start+size, n)])
+	finite := true
+	switch {
+	case grouped(q, n, size) && scheme == PerGroup:
+		full := n / size
+		m := full * size
+		finite = minMaxGroups(x[:m], size, lo[:full], hi[:full])
+		if m < n {
+			l, h, ok := minMax(x[m:])
+			lo[full], hi[full], finite = l, h, finite && ok
 		}
-		if !finite {
-			return nil, fmt.Errorf("%w: Quantize: input contains NaN or ±Inf", ErrInvalid)
+	case grouped(q, n, size): // per_channel, one slab of shape[axis] runs at a time
+		for s := 0; s < n; s += size * np {
+			finite = minMaxGroups(x[s:s+size*np], size, lo, hi) && finite
 		}
-		lo[p], hi[p] = min(lo[p], l), max(hi[p], h)
-		if p++; p == np {
-			p = 0
+	default:
+		for start, p := 0, 0; start < n; start += size {
+			var l, h float32
+			var ok bool
+			if size < smallRun {
+				l, h, ok = minMaxGo(x[start:min(start+size, n)])
+			} else {
+				l, h, ok = minMax(x[start:min(start+size, n)])
+			}
+			lo[p], hi[p], finite = min(lo[p], l), max(hi[p], h), finite && ok
+			if p++; p == np {
+				p = 0
+			}
 		}
+	}
+	if !finite {
+		return nil, fmt.Errorf("%w: Quantize: input contains NaN or ±Inf", ErrInvalid)
 	}
 	qmin, qmax, _, _ := qRange(dtype)
 	q.Scales = make([]float32, nparams)
@@ -196,15 +212,29 @@ func quantizeValues(q *Quantized, x []float32, tmp []byte) {
 		vals = q.Data[:n]
 	}
 	size, np := runLayout(q, n)
-	for start, p := 0, 0; start < n; start += size {
-		end := min(start+size, n)
-		if size < smallRun {
-			quant8Go(vals[start:end], x[start:end], q.Scales[p], q.ZeroPoints[p], qmin, qmax)
-		} else {
-			quant8(vals[start:end], x[start:end], q.Scales[p], q.ZeroPoints[p], qmin, qmax)
+	switch {
+	case grouped(q, n, size) && q.Scheme == PerGroup:
+		full := n / size
+		m := full * size
+		quant8Groups(vals[:m], x[:m], q.Scales[:full], q.ZeroPoints[:full], size, qmin, qmax)
+		if m < n {
+			quant8(vals[m:], x[m:], q.Scales[full], q.ZeroPoints[full], qmin, qmax)
 		}
-		if p++; p == np {
-			p = 0
+	case grouped(q, n, size): // per_channel, one slab of shape[axis] runs at a time
+		for s := 0; s < n; s += size * np {
+			quant8Groups(vals[s:s+size*np], x[s:s+size*np], q.Scales, q.ZeroPoints, size, qmin, qmax)
+		}
+	default:
+		for start, p := 0, 0; start < n; start += size {
+			end := min(start+size, n)
+			if size < smallRun {
+				quant8Go(vals[start:end], x[start:end], q.Scales[p], q.ZeroPoints[p], qmin, qmax)
+			} else {
+				quant8(vals[start:end], x[start:end], q.Scales[p], q.ZeroPoints[p], qmin, qmax)
+			}
+			if p++; p == np {
+				p = 0
+			}
 		}
 	}
 	if four {
@@ -286,6 +316,13 @@ func DequantizeInto(dst []float32, q *Quantized) error {
 	return nil
 }
 
+// grouped reports whether the runs of q (n elements, runs of size) go to
+// the grouped kernels: per_group or per_channel with several runs whose
+// length the current implementation handles in one call.
+func grouped(q *Quantized, n, size int) bool {
+	return q.Scheme != PerTensor && n > 0 && size >= smallRun && size < n && groupKernel(size)
+}
+
 // smallRun is the run length below which the quantization loops call the
 // Go twins directly: a kernel call per run of a few elements (per_channel
 // along a trailing axis, tiny groups) costs more than it saves.
@@ -294,7 +331,7 @@ const smallRun = 16
 func dequantizeRuns(dst []float32, q *Quantized, n int) {
 	_, _, four, signed := qRange(q.DType)
 	size, np := runLayout(q, n)
-	if n > 0 && size >= smallRun && size < n && groupKernel(size) {
+	if grouped(q, n, size) {
 		// One kernel call for many runs: every full group, or one slab of
 		// shape[axis] channels at a time.
 		switch q.Scheme {
