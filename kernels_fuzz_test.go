@@ -2,6 +2,7 @@ package tenso
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
 	"testing"
 )
@@ -35,9 +36,11 @@ func FuzzKernels(f *testing.F) {
 		type result struct {
 			h2s, b2s, dq8, dq4 []float32
 			s2h, s2b           []uint16
-			q8, p4, u4         []byte
+			q8, p4, u4, q8g    []byte
+			dqg                []float32
 			lo, hi             float32
-			fin                bool
+			glo, ghi           []float32
+			fin, gfin          bool
 		}
 		run := func() result {
 			var r result
@@ -53,6 +56,17 @@ func FuzzKernels(f *testing.F) {
 			qmin, qmax, _, _ := qRange(QInt8 + DType(off%4))
 			r.q8 = guardedRun(t, n, byte(0x5A), func(d []byte) { quant8(d, f32, scale, zp, qmin, qmax) })
 			r.lo, r.hi, r.fin = minMax(f32)
+			// Grouped kernels: groups of 32 with per-group parameters
+			// derived from the fuzz values.
+			ng := n / 32
+			zps, scales := make([]float32, ng), make([]float32, ng)
+			for g := range zps {
+				zps[g], scales[g] = zp+float32(g), scale*float32(g+1)
+			}
+			r.dqg = guardedRun(t, 32*ng, float32(-1), func(d []float32) { dequantGroups(d, u8, off&8 != 0, signed, zps, scales, 32) })
+			r.q8g = guardedRun(t, 32*ng, byte(0x5A), func(d []byte) { quant8Groups(d, f32, scales, zps, 32, qmin, qmax) })
+			r.glo, r.ghi = make([]float32, ng), make([]float32, ng)
+			r.gfin = minMaxGroups(f32, 32, r.glo, r.ghi)
 			return r
 		}
 		var want result
@@ -81,6 +95,11 @@ func FuzzKernels(f *testing.F) {
 			cmpBits(t, impl+" quant8", got.q8, want.q8)
 			cmpBits(t, impl+" pack4", got.p4, want.p4)
 			cmpBits(t, impl+" unpack4", got.u4, want.u4)
+			same32("dequantGroups", got.dqg, want.dqg, paramNaN)
+			cmpBits(t, impl+" quant8Groups", got.q8g, want.q8g)
+			if got.gfin != want.gfin || (want.gfin && fmt.Sprint(got.glo, got.ghi) != fmt.Sprint(want.glo, want.ghi)) {
+				t.Fatalf("%s minMaxGroups differs", impl)
+			}
 			if got.fin != want.fin || (want.fin && (got.lo != want.lo || got.hi != want.hi)) {
 				t.Fatalf("%s minMax (%v %v %v), go (%v %v %v)", impl, got.lo, got.hi, got.fin, want.lo, want.hi, want.fin)
 			}
