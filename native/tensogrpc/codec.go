@@ -8,7 +8,6 @@ import (
 	"google.golang.org/grpc/mem"
 
 	"github.com/tenso-go/tenso"
-	"github.com/tenso-go/tenso/core"
 	"github.com/tenso-go/tenso/native/tensogrpc/tensopb"
 )
 
@@ -57,7 +56,7 @@ func (c Codec) Marshal(v any) (mem.BufferSlice, error) {
 		if isNilValue(m) {
 			return nil, fmt.Errorf("tensogrpc: marshal: nil %T", m)
 		}
-		bufs, _, err := core.Segments(m, c.Options)
+		bufs, _, err := tenso.Segments(m, c.Options)
 		if err != nil {
 			return nil, err
 		}

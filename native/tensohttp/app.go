@@ -227,7 +227,7 @@ func (a *App) serveEndpoint(w http.ResponseWriter, r *http.Request, e *endpoint)
 	}
 }
 
-// isEncodeError reports an error from core.Segments (bad result value),
+// isEncodeError reports an error from tenso.Segments (bad result value),
 // which happens before any byte is written.
 func isEncodeError(err error) bool {
 	var fe *tenso.FormatError

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/tenso-go/tenso"
-	"github.com/tenso-go/tenso/core"
 )
 
 // Client defaults.
@@ -187,7 +186,7 @@ func (c *Client) encode(v tenso.Value, compress bool) ([][]byte, int64, error) {
 	if v == nil {
 		return nil, 0, fmt.Errorf("%w: nil value", tenso.ErrInvalid)
 	}
-	return core.Segments(v, tenso.Options{Integrity: c.opts.Integrity, Compress: compress})
+	return tenso.Segments(v, tenso.Options{Integrity: c.opts.Integrity, Compress: compress})
 }
 
 // Predict posts v to path and decodes the response. compress LZ4-compresses

@@ -7,7 +7,7 @@
 //   - WriteResponse writes one value as an application/octet-stream body
 //     with the reference's headers (X-Tenso-Version, X-Tenso-Shape in
 //     Python tuple form, X-Tenso-Dtype, optional Content-Disposition). The
-//     packet is written as a list of buffers from core.Segments: tensor
+//     packet is written as a list of buffers from tenso.Segments: tensor
 //     bodies go to the connection without being copied into a packet.
 //     ReadRequest reads a request body under a size limit and decodes it,
 //     answering with the reference's status codes: 400 for a content type

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/tenso-go/tenso"
-	"github.com/tenso-go/tenso/core"
 )
 
 // ContentType is the media type of Tenso bodies, as in the reference.
@@ -128,7 +127,7 @@ func contentDisposition(name string) string {
 
 // WriteResponse writes v as the whole response body with the reference's
 // headers and an exact Content-Length. The packet is produced by
-// core.Segments and written buffer by buffer: tensor bodies are handed to
+// tenso.Segments and written buffer by buffer: tensor bodies are handed to
 // the connection without being copied into a packet first.
 //
 // An error from encoding (an invalid value) is returned before anything is
@@ -138,7 +137,7 @@ func WriteResponse(w http.ResponseWriter, v tenso.Value, o ResponseOptions) (int
 	if v == nil {
 		return 0, &HTTPError{Status: http.StatusInternalServerError, Detail: DetailInternal, Err: errNilValue}
 	}
-	bufs, total, err := core.Segments(v, o.Encode)
+	bufs, total, err := tenso.Segments(v, o.Encode)
 	if err != nil {
 		return 0, err
 	}
