@@ -7,7 +7,8 @@
 #   make bench-smoke   vet and test the bench module (codec round trips, and
 #                      `tenso convert` on files written by npyio/safetensors);
 #                      part of `make test` so the module cannot rot.
-BENCHTIME   ?= 300ms
+BENCHTIME   ?= 250ms
+BENCHCOUNT  ?= 2
 JS_BENCH_MS ?= 200
 
 .PHONY: bench bench-node bench-smoke
@@ -15,7 +16,7 @@ JS_BENCH_MS ?= 200
 TEST_EXTRA += bench-smoke
 
 bench: bench-node
-	cd bench && $(GO) run ./cmd/report -benchtime $(BENCHTIME)
+	cd bench && $(GO) run ./cmd/report -benchtime $(BENCHTIME) -count $(BENCHCOUNT)
 
 # Needs js/tenso.wasm (make wasm); without it bench.mjs still runs the peers
 # and RESULTS.md says Tenso was not run in Node.
@@ -24,4 +25,4 @@ bench-node: wasm
 	cd bench/js && node bench.mjs --time $(JS_BENCH_MS)
 
 bench-smoke:
-	cd bench && $(GO) vet ./... && GOARCH=arm64 $(GO) vet ./... && $(GO) test -count=1 ./...
+	cd bench && $(GO) vet ./... && $(GO) test -count=1 ./...

@@ -41,8 +41,11 @@ const version = (pkg) => {
 // ---- cases ----
 let seed = 42;
 const rnd = () => {
-  seed = (seed * 1103515245 + 12345) >>> 0;
-  return seed / 2 ** 32;
+  // mulberry32
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
 };
 const normal = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
 function f32(name, shape) {

@@ -61,6 +61,7 @@ type jsRun struct {
 func main() {
 	testing.Init()
 	benchtime := flag.String("benchtime", "300ms", "time per measurement (testing.Benchmark)")
+	count := flag.Int("count", 2, "runs per measurement; the fastest is kept")
 	small := flag.Bool("small", false, "shrink the large cases (smoke test)")
 	md := flag.String("md", "RESULTS.md", "markdown output")
 	png := flag.String("png", "results.png", "chart output")
@@ -82,7 +83,7 @@ func main() {
 			fatal(err)
 		}
 	} else {
-		run = measure(*benchtime, *small)
+		run = measure(*benchtime, *count, *small)
 		b, _ := json.MarshalIndent(run, "", " ")
 		if err := os.WriteFile(*raw, b, 0o644); err != nil {
 			fatal(err)
@@ -109,14 +110,14 @@ func fatal(err error) {
 	os.Exit(1)
 }
 
-func measure(benchtime string, small bool) goRun {
+func measure(benchtime string, count int, small bool) goRun {
 	run := goRun{
 		Date:      time.Now().UTC().Format("2006-01-02 15:04 MST"),
 		CPU:       cpuModel(),
 		Cores:     runtime.NumCPU(),
 		GoVersion: runtime.Version(),
 		Platform:  runtime.GOOS + "/" + runtime.GOARCH,
-		Benchtime: benchtime,
+		Benchtime: fmt.Sprintf("%s × %d runs, fastest kept", benchtime, count),
 		LoadStart: loadAvg(),
 		Payload:   map[string]int{},
 	}
@@ -144,7 +145,7 @@ func measure(benchtime string, small bool) goRun {
 		run.Notes = append(run.Notes, [2]string{k.Name, k.Note})
 	}
 	start := time.Now()
-	res, err := bench.Run(cases, codecs, os.Stderr)
+	res, err := bench.Run(cases, codecs, count, os.Stderr)
 	if err != nil {
 		fatal(err)
 	}
@@ -200,7 +201,7 @@ func fmtRatio(r float64) string {
 	case r <= 0 || math.IsNaN(r) || math.IsInf(r, 0):
 		return "—"
 	case r < 0.01:
-		return fmt.Sprintf("%.4f×", r)
+		return fmt.Sprintf("1/%.0f", 1/r)
 	case r < 10:
 		return fmt.Sprintf("%.2f×", r)
 	}
@@ -286,7 +287,7 @@ func markdown(run *goRun, js *jsRun) string {
 	for _, n := range run.Notes {
 		fmt.Fprintf(&w, "- **%s**: %s\n", n[0], n[1])
 	}
-	fmt.Fprintf(&w, "\n“decode” ends when the caller holds each tensor's element bytes (a view for Tenso, Arrow and safetensors; a copy for the others). Only *tenso decode+touch* also reads every element. “×tenso” divides by `tenso` encode (fresh buffer) or `tenso` decode (zero-copy) on the same case; “×copy” divides by the `copy` baseline.\n\n")
+	fmt.Fprintf(&w, "\n“decode” ends when the caller holds each tensor's element bytes (a view for Tenso, Arrow and safetensors; a copy for the others). Only *tenso decode+touch* also reads every element. “×tenso” divides by `tenso` encode (fresh buffer) or `tenso` decode (zero-copy) on the same case; “×copy” divides by the `copy` baseline; “1/N” means N times less time.\n\n")
 
 	fmt.Fprintf(&w, "## Summary: time relative to Tenso (lower is faster)\n\n")
 	for _, op := range []string{"decode", "encode"} {
@@ -424,6 +425,9 @@ func chart(run *goRun, path string) error {
 	for i, c := range run.Cases {
 		p := plot.New()
 		p.Title.Text = c[1]
+		if i == 0 {
+			p.Title.Text = fmt.Sprintf("Go, %s, %d cores, %s — %s", run.CPU, run.Cores, run.Date, c[1])
+		}
 		p.Title.TextStyle.Font.Size = vg.Points(11)
 		p.Y.Label.Text = "time per op (log)"
 		p.Y.Tick.Marker = logTicks{}
