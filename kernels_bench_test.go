@@ -125,12 +125,39 @@ func BenchmarkKernelQuantInt8(b *testing.B) {
 	benchKernel(b, benchN, func() { quant8(dst, f32, s, zp, -128, 127) })
 }
 
-// BenchmarkKernelQuantizeInt4 is the whole Quantize call (min/max scan,
-// quantize, pack, allocation of the result) for qint4 per_group(128).
-func BenchmarkKernelQuantizeInt4Group128(b *testing.B) {
+// BenchmarkQuantizeInt4Group128 is the whole Quantize call (grouped
+// min/max scan, scale and zero point per group, quantize, pack, allocation
+// of the result) for qint4 per_group(128), per implementation. It is not a
+// kernel, so it has no copy baseline.
+func BenchmarkQuantizeInt4Group128(b *testing.B) {
 	f32, _, _ := benchData()
 	t := &Tensor{DType: Float32, Shape: []int{benchN}, Data: f32Bytes(f32)}
-	benchKernel(b, benchN/2, func() { Quantize(t, QInt4, PerGroup, 0, 128) })
+	for _, impl := range kernelImpls() {
+		restore, _ := useKernelImpl(impl)
+		b.Run(impl, func(b *testing.B) {
+			b.SetBytes(benchN / 2)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Quantize(t, QInt4, PerGroup, 0, 128); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		restore()
+	}
+}
+
+// BenchmarkKernelQuantInt8Group128 is the grouped quantization kernel:
+// 8192 groups of 128 elements with their own scale and zero point.
+func BenchmarkKernelQuantInt8Group128(b *testing.B) {
+	f32, _, _ := benchData()
+	dst := make([]byte, benchN)
+	ng := benchN / 128
+	scales, zps := make([]float32, ng), make([]float32, ng)
+	for g := range scales {
+		scales[g], zps[g], _ = quantParams(-4, 4, -128, 127)
+	}
+	benchKernel(b, benchN, func() { quant8Groups(dst, f32, scales, zps, 128, -128, 127) })
 }
 
 func BenchmarkKernelPackInt4(b *testing.B) {
