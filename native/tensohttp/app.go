@@ -106,10 +106,20 @@ func MaxBodyBytes(n int64) EndpointOption { return func(e *endpoint) { e.req.Max
 // Filename sets a Content-Disposition filename on the endpoint's responses.
 func Filename(name string) EndpointOption { return func(e *endpoint) { e.filename = name } }
 
+// StreamHandlerFunc is a streaming endpoint: it receives the decoded
+// request and calls send for each value of its answer; the values go out
+// back to back in one chunked response, each flushed as it is sent (read
+// them with Client.StreamPredictEach or any Tenso stream reader). An error
+// returned before the first send answers with an error status like
+// HandlerFunc; after it, the connection is aborted so that the client sees
+// a truncated stream rather than a clean end.
+type StreamHandlerFunc func(ctx context.Context, in tenso.Value, send func(tenso.Value) error) error
+
 type endpoint struct {
 	path     string
 	method   string
 	fn       HandlerFunc
+	stream   StreamHandlerFunc
 	enc      tenso.Options
 	req      RequestOptions
 	filename string
@@ -155,6 +165,16 @@ func (a *App) Endpoint(path string, fn HandlerFunc, opts ...EndpointOption) {
 		a.paths = append(a.paths, path)
 	}
 	a.eps[path] = e
+}
+
+// StreamEndpoint registers a streaming endpoint at path. Its responses are
+// never compressed at the top level (a stream cannot delimit a compressed
+// dense packet); the Compress option is ignored.
+func (a *App) StreamEndpoint(path string, fn StreamHandlerFunc, opts ...EndpointOption) {
+	a.Endpoint(path, nil, opts...)
+	a.mu.Lock()
+	a.eps[path].stream = fn
+	a.mu.Unlock()
 }
 
 // Endpoints returns the registered paths in registration order.
@@ -209,6 +229,10 @@ func (a *App) serveEndpoint(w http.ResponseWriter, r *http.Request, e *endpoint)
 		return
 	}
 	defer putBuf(pb)
+	if e.stream != nil {
+		a.serveStream(w, r, e, in)
+		return
+	}
 	out, err := e.fn(r.Context(), in)
 	if err == nil && out == nil {
 		err = errNilValue
@@ -224,6 +248,43 @@ func (a *App) serveEndpoint(w http.ResponseWriter, r *http.Request, e *endpoint)
 			return
 		}
 		// The client went away mid-response; nothing more to send.
+	}
+}
+
+func (a *App) serveStream(w http.ResponseWriter, r *http.Request, e *endpoint, in tenso.Value) {
+	enc := e.enc
+	enc.Compress = false
+	rc := http.NewResponseController(w)
+	sw := tenso.NewWriter(w)
+	sent := 0
+	send := func(v tenso.Value) error {
+		if v == nil {
+			return errNilValue
+		}
+		if sent == 0 {
+			SetHeaders(w.Header(), v, e.filename)
+			w.Header().Del(HeaderShape) // describes the first value only
+			w.Header().Del(HeaderDType)
+			w.WriteHeader(http.StatusOK)
+		}
+		sent++
+		if _, err := sw.Write(v, enc); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
+	err := e.stream(r.Context(), in, send)
+	switch {
+	case err == nil && sent == 0:
+		a.fail(w, r, errNilValue)
+	case err == nil:
+	case sent == 0:
+		a.fail(w, r, err)
+	default:
+		if r.Context().Err() == nil {
+			a.logf("tensohttp: %s %s: after %d values: %v", r.Method, r.URL.Path, sent, err)
+		}
+		panic(http.ErrAbortHandler) // the client must not see a clean end
 	}
 }
 

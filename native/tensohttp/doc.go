@@ -17,8 +17,9 @@
 //   - App routes endpoints (func(ctx, tenso.Value) (tenso.Value, error)),
 //     answers /health with {"status":"ok","endpoints":[…]}, bounds
 //     concurrency, sets server timeouts against slow clients and shuts down
-//     gracefully on SIGINT/SIGTERM. It is an http.Handler and can be mounted
-//     in any router.
+//     gracefully on SIGINT/SIGTERM. StreamEndpoint answers with a sequence
+//     of packets back to back in one chunked response. An App is an
+//     http.Handler and can be mounted in any router.
 //   - Client posts values to a Tenso endpoint (a Go App or a Python
 //     TensoApp/FastAPI server), decodes the answer whole (Predict) or as it
 //     arrives through the streaming reader (StreamPredict), and turns non-2xx

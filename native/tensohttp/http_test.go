@@ -556,3 +556,77 @@ func TestChunkedRequest(t *testing.T) {
 		t.Fatalf("chunked: %d %v", resp.StatusCode, err)
 	}
 }
+
+// TestStreamEndpoint: an App endpoint answering a sequence of values, read
+// back to back by the client; a failure mid-stream reaches the client as a
+// truncated stream.
+func TestStreamEndpoint(t *testing.T) {
+	checkGoroutines(t)
+	a := NewApp(Options{ErrorLog: quietLog()})
+	a.StreamEndpoint("/seq", func(ctx context.Context, in tenso.Value, send func(tenso.Value) error) error {
+		n := len(in.(*tenso.Tensor).Data) / 4
+		for i := 0; i < n; i++ {
+			if err := send(f32([]int{2}, float32(i), float32(-i))); err != nil {
+				return err
+			}
+		}
+		if n == 3 {
+			return errors.New("model failed mid-stream")
+		}
+		return nil
+	}, Integrity(true), Compress(true))
+	c := newClient(t, startApp(t, a), ClientOptions{})
+	var got [][]float32
+	err := c.StreamPredictEach(context.Background(), "/seq", f32([]int{50}), func(v tenso.Value) error {
+		got = append(got, f32s(v.(*tenso.Tensor)))
+		return nil
+	})
+	if err != nil || len(got) != 50 || !reflect.DeepEqual(got[49], []float32{49, -49}) {
+		t.Fatalf("%d values, %v", len(got), err)
+	}
+	got = nil
+	err = c.StreamPredictEach(context.Background(), "/seq", f32([]int{3}), func(v tenso.Value) error {
+		got = append(got, f32s(v.(*tenso.Tensor)))
+		return nil
+	})
+	if err == nil || len(got) != 3 {
+		t.Fatalf("failure mid-stream: %d values, %v", len(got), err)
+	}
+	// Zero values: an error status.
+	_, err = c.Predict(context.Background(), "/seq", f32([]int{0}), false)
+	var se *StatusError
+	if !errors.As(err, &se) || se.StatusCode != 500 {
+		t.Fatalf("empty stream: %v", err)
+	}
+}
+
+// TestStreamPredictStalledServer: a context deadline interrupts a
+// StreamPredict whose server stalls mid-packet, and nothing leaks.
+func TestStreamPredictStalledServer(t *testing.T) {
+	checkGoroutines(t)
+	packet := mustEncode(t, f32([]int{4096}), tenso.Options{})
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", ContentType)
+		w.Write(packet[:len(packet)/2])
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	c := newClient(t, srv.URL, ClientOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := c.StreamPredict(ctx, "/x", f32([]int{1}))
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("stalled server: %v, want context.DeadlineExceeded", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("interrupted after %v", d)
+	}
+}
