@@ -295,3 +295,33 @@ func TestCodec(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestConcurrentCalls: many goroutines share one Client, both codecs.
+func TestConcurrentCalls(t *testing.T) {
+	checkGoroutines(t)
+	addr := start(t, double, ServerOptions{})
+	for _, useCodec := range []bool{false, true} {
+		c := dial(t, addr, ClientOptions{UseCodec: useCodec})
+		done := make(chan error, 8)
+		for g := 0; g < 8; g++ {
+			go func(g int) {
+				for i := 0; i < 30; i++ {
+					out, err := c.Predict(context.Background(), f32([]int{1 + (g*37+i)%3000}, float32(g)))
+					if err == nil && f32s(out)[0] != 2*float32(g) {
+						err = errors.New("wrong answer")
+					}
+					if err != nil {
+						done <- err
+						return
+					}
+				}
+				done <- nil
+			}(g)
+		}
+		for g := 0; g < 8; g++ {
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}

@@ -630,3 +630,37 @@ func TestStreamPredictStalledServer(t *testing.T) {
 		t.Errorf("interrupted after %v", d)
 	}
 }
+
+// TestConcurrentClients: many goroutines share one Client and one App.
+func TestConcurrentClients(t *testing.T) {
+	checkGoroutines(t)
+	a := NewApp(Options{})
+	a.Endpoint("/infer", double)
+	c := newClient(t, startApp(t, a), ClientOptions{})
+	var wg sync.WaitGroup
+	errc := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 30; i++ {
+				n := 1 + (g*31+i)%5000
+				out, err := c.Predict(context.Background(), "/infer", f32([]int{n}, float32(g)), i%3 == 0)
+				if err == nil {
+					if got := f32s(out.(*tenso.Tensor)); len(got) != n || got[0] != 2*float32(g) {
+						err = fmt.Errorf("goroutine %d call %d: wrong answer", g, i)
+					}
+				}
+				if err != nil {
+					errc <- err
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Error(err)
+	}
+}
