@@ -299,13 +299,18 @@ func TestBadTruncation(t *testing.T) {
 	}
 }
 
-// truncationPoints is every k in [0, n). With -short, packets over 1 MiB
-// (only dense_f32_1M, whose body is uniform) have the middle of their body
-// sampled with a stride; the first and last 64 KiB are always complete.
+// truncationPoints is every k in [0, n). With -short or -race, packets
+// over 1 MiB (only dense_f32_1M, whose body is uniform) have the middle of
+// their body sampled with a stride; the first and last 64 KiB are always
+// complete.
 func truncationPoints(n int) []int {
+	return truncationPointsSampled(n, testing.Short() || raceEnabled)
+}
+
+func truncationPointsSampled(n int, sample bool) []int {
 	ks := make([]int, 0, n)
 	for k := 0; k < n; k++ {
-		if testing.Short() && n > 1<<20 && k > 64<<10 && k < n-64<<10 && k%4093 != 0 {
+		if sample && n > 1<<20 && k > 64<<10 && k < n-64<<10 && k%4093 != 0 {
 			continue
 		}
 		ks = append(ks, k)

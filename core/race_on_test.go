@@ -1,0 +1,6 @@
+//go:build race
+
+package core
+
+// raceEnabled lets the slowest exhaustive loops sample under -race.
+const raceEnabled = true
