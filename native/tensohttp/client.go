@@ -133,7 +133,7 @@ func (c *Client) do(ctx context.Context, path string, bufs [][]byte, total int64
 		if err == nil {
 			req.ContentLength = total
 			req.GetBody = func() (io.ReadCloser, error) {
-				return io.NopCloser(&vecBody{bufs: bufs, n: total}), nil
+				return &vecBody{bufs: bufs, n: total}, nil
 			}
 		}
 	}
@@ -364,6 +364,10 @@ type vecBody struct {
 	bufs net.Buffers
 	n    int64 // bytes left
 }
+
+// Close implements io.Closer, so that net/http hands the body itself (not
+// a wrapper) to the connection's ReadFrom.
+func (b *vecBody) Close() error { return nil }
 
 func (b *vecBody) Read(p []byte) (int, error) {
 	n, err := b.bufs.Read(p)
