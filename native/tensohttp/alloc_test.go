@@ -3,6 +3,7 @@ package tensohttp
 import (
 	"bytes"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -82,5 +83,50 @@ func TestSizeClasses(t *testing.T) {
 			t.Fatalf("getBuf(%d): len %d", n, len(p.b))
 		}
 		putBuf(p)
+	}
+}
+
+// TestVecBodyPath pins the conditions of the writev request path: net/http
+// keeps a vecBody as the request body unwrapped, and vecConn writes it
+// whole from a LimitedReader, as the transport hands it over.
+func TestVecBodyPath(t *testing.T) {
+	bufs := [][]byte{[]byte("head"), bytes.Repeat([]byte{7}, 100000), []byte("tail")}
+	req, err := http.NewRequest("POST", "http://x/", &vecBody{bufs: bufs, n: 100008})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := req.Body.(*vecBody); !ok {
+		t.Fatalf("request body is %T, not *vecBody", req.Body)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	got := make(chan []byte, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			got <- nil
+			return
+		}
+		b, _ := io.ReadAll(c)
+		c.Close()
+		got <- b
+	}()
+	nc, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	vb := &vecBody{bufs: append([][]byte(nil), bufs...), n: 100008}
+	lr := &io.LimitedReader{R: vb, N: 100008}
+	n, err := vecConn{nc}.ReadFrom(lr)
+	nc.Close()
+	if err != nil || n != 100008 || lr.N != 0 || vb.n != 0 {
+		t.Fatalf("ReadFrom: %d, %v, left %d/%d", n, err, lr.N, vb.n)
+	}
+	b := <-got
+	if len(b) != 100008 || string(b[:4]) != "head" || string(b[len(b)-4:]) != "tail" {
+		t.Fatalf("peer got %d bytes", len(b))
 	}
 }
