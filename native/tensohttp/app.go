@@ -298,7 +298,11 @@ func isEncodeError(err error) bool {
 
 func (a *App) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var he *HTTPError
-	if errors.As(err, &he) {
+	if errors.As(err, &he) && (he.Status < 400 || he.Status > 599) {
+		a.logf("tensohttp: %s %s: error status %d out of range 400..599: %v", r.Method, r.URL.Path, he.Status, err)
+		he = nil
+	}
+	if he != nil {
 		if he.Status >= 500 {
 			a.logf("tensohttp: %s %s: %v", r.Method, r.URL.Path, err)
 		}

@@ -29,7 +29,8 @@ type HTTPError struct {
 }
 
 // Error returns an *HTTPError; an endpoint that returns it answers with
-// status and {"detail": detail}.
+// status and {"detail": detail}. status must be a 4xx or 5xx code; an App
+// answers any other with 500.
 func Error(status int, detail string) error { return &HTTPError{Status: status, Detail: detail} }
 
 func (e *HTTPError) Error() string {

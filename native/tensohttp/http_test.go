@@ -175,6 +175,7 @@ func TestBadRequests(t *testing.T) {
 	a.Endpoint("/infer", double)
 	a.Endpoint("/fail", func(context.Context, tenso.Value) (tenso.Value, error) { return nil, errors.New("secret internals") })
 	a.Endpoint("/teapot", func(context.Context, tenso.Value) (tenso.Value, error) { return nil, Error(418, "short and stout") })
+	a.Endpoint("/status0", func(context.Context, tenso.Value) (tenso.Value, error) { return nil, Error(0, "zero") })
 	a.Endpoint("/nil", func(context.Context, tenso.Value) (tenso.Value, error) { return nil, nil })
 	a.Endpoint("/invalid", func(context.Context, tenso.Value) (tenso.Value, error) {
 		return &tenso.Tensor{DType: tenso.Float32, Shape: []int{3}, Data: make([]byte, 5)}, nil
@@ -204,6 +205,7 @@ func TestBadRequests(t *testing.T) {
 		{"wrong method", "GET", "/infer", ContentType, nil, 405, DetailMethod},
 		{"handler error", "POST", "/fail", ContentType, bytes.NewReader(good), 500, DetailInternal},
 		{"handler status", "POST", "/teapot", ContentType, bytes.NewReader(good), 418, "short and stout"},
+		{"bad status", "POST", "/status0", ContentType, bytes.NewReader(good), 500, DetailInternal},
 		{"nil result", "POST", "/nil", ContentType, bytes.NewReader(good), 500, DetailInternal},
 		{"invalid result", "POST", "/invalid", ContentType, bytes.NewReader(good), 500, DetailInternal},
 		{"wrong dtype", "POST", "/infer", ContentType, bytes.NewReader(mustEncode(t, tenso.NewStrings("a"), tenso.Options{})), 422, "want a float32"},
