@@ -763,3 +763,45 @@ func TestWriterFile(t *testing.T) {
 		t.Error("WriteBuffers on a closed file succeeded")
 	}
 }
+
+// TestWriteBuffersPipe: writev to a pipe whose buffer (64 KiB) is smaller
+// than the packet makes partial writes; every byte must arrive in order.
+func TestWriteBuffersPipe(t *testing.T) {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Skip(err)
+	}
+	defer pr.Close()
+	body := make([]byte, 3<<20+5)
+	for i := range body {
+		body[i] = byte(i * 7 / 3)
+	}
+	v := &Bundle{Entries: []Entry{
+		{"a", tensorOf(Uint8, []int{len(body)}, body)},
+		{"b", tensorOf(Uint8, []int{1000}, body[:1000])},
+		{"c", tensorOf(Uint8, []int{len(body) - 1}, body[1:])},
+	}}
+	want := mustEncode(t, v, Options{Integrity: true, Alignment: 4096})
+	got := make(chan []byte, 1)
+	go func() {
+		var b bytes.Buffer
+		chunk := make([]byte, 1000) // a slow, small-chunk reader
+		for {
+			n, err := pr.Read(chunk)
+			b.Write(chunk[:n])
+			if err != nil {
+				break
+			}
+		}
+		got <- b.Bytes()
+	}()
+	w := NewWriter(pw)
+	n, err := w.Write(v, Options{Integrity: true, Alignment: 4096})
+	pw.Close()
+	if err != nil || n != int64(len(want)) {
+		t.Fatalf("Write to a pipe: n=%d err=%v, want %d", n, err, len(want))
+	}
+	if b := <-got; !bytes.Equal(b, want) {
+		t.Fatalf("the pipe delivered %d bytes that differ from the %d-byte packet", len(b), len(want))
+	}
+}
