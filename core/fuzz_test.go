@@ -218,9 +218,31 @@ func FuzzInspect(f *testing.F) {
 		if ierr == nil && perr == nil && pl < info.BodyOffset {
 			t.Fatalf("PacketLen %d before the body offset %d", pl, info.BodyOffset)
 		}
+		parts, serr := Split(data)
+		if serr != nil {
+			checkFuzzErr(t, "Split", serr, len(data))
+		}
+		for _, pt := range parts {
+			if pt.Offset < 0 || pt.Offset+len(pt.Packet) > len(data) || (len(pt.Packet) > 0 && &pt.Packet[0] != &data[pt.Offset]) {
+				t.Fatalf("Split part %q at %d (%d bytes) is not a view inside the %d-byte packet", pt.Key, pt.Offset, len(pt.Packet), len(data))
+			}
+		}
 		v, n, derr := DecodePrefix(data, Limits{})
 		if derr != nil {
 			return
+		}
+		if serr != nil {
+			t.Fatalf("Decode succeeded, Split failed: %v", serr)
+		}
+		switch x := v.(type) {
+		case *Bundle:
+			if len(parts) != len(x.Entries) {
+				t.Fatalf("Split gave %d parts of a %d-entry bundle", len(parts), len(x.Entries))
+			}
+		case *Sparse:
+			if len(parts) != 3 {
+				t.Fatalf("Split gave %d parts of a sparse matrix", len(parts))
+			}
 		}
 		if ierr != nil {
 			t.Fatalf("Decode succeeded, Inspect failed: %v", ierr)
