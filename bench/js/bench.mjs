@@ -174,19 +174,26 @@ const wire = (c) =>
   c.bundle
     ? c.tensors.map((t) => ({ key: t.name, value: { dtype: t.dtype, shape: t.shape, data: bytesOf(t.data) } }))
     : { dtype: c.tensors[0].dtype, shape: c.tensors[0].shape, data: bytesOf(c.tensors[0].data) };
+// typed gives the caller the array type Tenso's decode returns: a view when
+// the bytes sit at an offset aligned for the element type, else a copy.
+const typed = (dtype, u8) => {
+  if (dtype !== "float32") return u8;
+  if (u8.byteOffset % 4 === 0) return new Float32Array(u8.buffer, u8.byteOffset, u8.byteLength / 4);
+  return new Float32Array(u8.slice().buffer);
+};
 const wireVisit = (c, v, visit) => {
-  if (c.bundle) v.forEach((e, i) => visit(i, e.value.data));
-  else visit(0, v.data);
+  if (c.bundle) v.forEach((e, i) => visit(i, typed(e.value.dtype, e.value.data)));
+  else visit(0, typed(v.dtype, v.data));
 };
 codecs.push({
   name: "msgpackr",
-  note: "msgpackr `pack` / `unpack` of {dtype, shape, data: Uint8Array} (pure JS: the optional native msgpackr-extract addon is not built)",
+  note: "msgpackr `pack` / `unpack` of {dtype, shape, data: Uint8Array} (pure JS: the optional native msgpackr-extract addon is not built); decode ends with a Float32Array for float32 data, a view when the bin field happens to be 4-byte aligned, else a copy",
   encode: (c) => { const v = wire(c); return () => pack(v); },
   decode: (c, b, visit) => wireVisit(c, unpack(b), visit),
 });
 codecs.push({
   name: "@msgpack/msgpack",
-  note: "`encode` / `decode` of the same object",
+  note: "`encode` / `decode` of the same object, typed the same way",
   encode: (c) => { const v = wire(c); return () => msgpack.encode(v); },
   decode: (c, b, visit) => wireVisit(c, msgpack.decode(b), visit),
 });
@@ -205,7 +212,7 @@ codecs.push({
   note: "lz4js `compress` / `decompress` of the raw bytes (compare with tenso lz4; no shape or dtype carried)",
   singleOnly: true,
   encode: (c) => () => lz4.compress(bytesOf(c.tensors[0].data)),
-  decode: (c, b, visit) => visit(0, lz4.decompress(b)),
+  decode: (c, b, visit) => visit(0, typed(c.tensors[0].dtype, lz4.decompress(b))),
 });
 codecs.push({
   name: "copy",
