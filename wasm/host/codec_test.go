@@ -165,6 +165,9 @@ func TestEmbeddedOrMissing(t *testing.T) {
 		t.Log("no embedded module (make wasm not run): ErrNoModule as documented")
 		return
 	}
+	if testing.Short() {
+		t.Skip("compiling the embedded module: skipped in -short mode")
+	}
 	r, err := New(context.Background(), Config{Module: b})
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tenso-go/tenso"
@@ -54,6 +55,9 @@ func TestMain(m *testing.M) {
 		built.module, built.err = os.ReadFile(filepath.Join(dir, "tenso.wasm"))
 	}
 	code := m.Run()
+	if shared.r != nil {
+		shared.r.Close(context.Background())
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -82,15 +86,28 @@ func pluginBytes(t testing.TB, rel string) []byte {
 	return b
 }
 
+// The tests share one Runtime: compiled code lives as long as its runtime,
+// so each module and plugin compiles once per test binary (compiling under
+// -race is slow).
+var shared struct {
+	once sync.Once
+	r    *Runtime
+	err  error
+}
+
 func newRuntime(t testing.TB) *Runtime {
 	t.Helper()
-	ctx := context.Background()
-	r, err := New(ctx, Config{Module: module(t)})
-	if err != nil {
-		t.Fatal(err)
+	shared.once.Do(func() {
+		if built.err != nil {
+			shared.err = built.err
+			return
+		}
+		shared.r, shared.err = New(context.Background(), Config{Module: built.module})
+	})
+	if shared.err != nil {
+		t.Fatal(shared.err)
 	}
-	t.Cleanup(func() { r.Close(ctx) })
-	return r
+	return shared.r
 }
 
 func newCodec(t testing.TB) *Codec {

@@ -66,14 +66,10 @@ func (r *Runtime) LoadPlugin(ctx context.Context, wasm []byte, cfg PluginConfig)
 	return &Plugin{r: r, cfg: cfg, compiled: m}, nil
 }
 
-// Close releases the plugin's instance and compiled code.
-func (p *Plugin) Close(ctx context.Context) error {
-	err := p.close(ctx)
-	if e := p.compiled.Close(ctx); err == nil {
-		err = e
-	}
-	return err
-}
+// Close releases the plugin's instance. Its compiled code stays with the
+// Runtime (so loading the same plugin again does not recompile it) and is
+// released by Runtime.Close.
+func (p *Plugin) Close(ctx context.Context) error { return p.close(ctx) }
 
 // Call hands packet to the plugin's exported function fn and returns the
 // packet it produced, after validating it with the native decoder.
