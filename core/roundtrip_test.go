@@ -504,3 +504,95 @@ func TestRoundTripAppendReuse(t *testing.T) {
 		t.Fatal("Append output differs from Encode")
 	}
 }
+
+// TestDecodeViewsAreCapped: decoded views end where their region ends, so
+// appending to one never writes into the rest of the packet (a footer, the
+// next bundle value).
+func TestDecodeViewsAreCapped(t *testing.T) {
+	for _, g := range goldenFiles(t) {
+		if g.topCompressedDense() {
+			continue
+		}
+		p := bytes.Clone(g.data)
+		v, err := Decode(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var walk func(Value)
+		check := func(what string, b []byte) {
+			if cap(b) != len(b) {
+				t.Errorf("%s: %s view has len %d, cap %d", g.name, what, len(b), cap(b))
+			}
+			_ = append(b, 0xee)
+		}
+		walk = func(v Value) {
+			switch x := v.(type) {
+			case *Tensor:
+				check("dense", x.Data)
+			case *Quantized:
+				check("quantized", x.Data)
+			case *Strings:
+				check("offsets", x.Offsets)
+				check("payload", x.Payload)
+			case *Ragged:
+				walk(x.Splits)
+				walk(x.Flat)
+			case *Sparse:
+				for _, c := range x.components() {
+					walk(c)
+				}
+			case *Bundle:
+				for _, e := range x.Entries {
+					walk(e.Value)
+				}
+			}
+		}
+		walk(v)
+		if !bytes.Equal(p, g.data) {
+			t.Errorf("%s: appending to decoded views changed the packet", g.name)
+		}
+	}
+}
+
+// TestConcurrentCodec: Encode (with compression) and Decode share no
+// state; run under -race.
+func TestConcurrentCodec(t *testing.T) {
+	gs := goldenFiles(t)
+	done := make(chan error, 4)
+	for w := 0; w < 4; w++ {
+		go func(w int) {
+			for i := w; i < len(gs); i += 2 {
+				g := gs[i]
+				v, err := Decode(g.data)
+				if err != nil {
+					done <- err
+					return
+				}
+				o := goldenOptions(g.meta)
+				o.Compress = !o.Compress
+				if _, ok := v.(*Strings); ok {
+					o.Alignment = 0
+				}
+				p, err := Encode(v, o)
+				if err != nil {
+					done <- fmt.Errorf("%s: %w", g.name, err)
+					return
+				}
+				back, err := Decode(p)
+				if err == nil {
+					err = equalValue(v, back)
+				}
+				if err != nil {
+					done <- fmt.Errorf("%s: %w", g.name, err)
+					return
+				}
+			}
+			done <- nil
+		}(w)
+	}
+	for w := 0; w < 4; w++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}

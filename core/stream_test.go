@@ -68,6 +68,12 @@ func TestStreamGolden(t *testing.T) {
 			cr := &countingReader{r: src.r()}
 			r := NewReader(cr)
 			var consumed int64
+			var kept []Value // values stay valid after later reads
+			defer func() {
+				for i, v := range kept {
+					checkValue(t, gs[i].name+" (after later reads)", v, gs[i].meta)
+				}
+			}()
 			for _, g := range gs {
 				v, err := r.Read()
 				if err != nil {
@@ -81,6 +87,7 @@ func TestStreamGolden(t *testing.T) {
 					t.Fatalf("%s: streamed value differs from Decode's: %v", g.name, err)
 				}
 				checkValue(t, g.name+" (streamed)", v, g.meta)
+				kept = append(kept, v)
 				consumed += int64(len(g.data))
 				if cr.n != consumed {
 					t.Fatalf("%s: reader consumed %d bytes, the packets so far have %d", g.name, cr.n, consumed)
