@@ -191,13 +191,20 @@ type tensoValue struct {
 // inspectDense reads the header of the dense packet at the reader's
 // position (file offset at) through br and describes it.
 func inspectDense(br *bufio.Reader, at int64, key string) (tensoValue, error) {
-	p, err := br.Peek(peekSize)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return tensoValue{}, err
-	}
-	in, err := core.Inspect(p)
-	if err != nil {
-		return tensoValue{}, err
+	// Most headers fit 4 KiB; large custom alignments need up to peekSize.
+	var in core.Info
+	for _, n := range []int{4 << 10, peekSize} {
+		p, err := br.Peek(n)
+		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+			return tensoValue{}, err
+		}
+		in, err = core.Inspect(p)
+		if err == nil {
+			break
+		}
+		if len(p) < n || n == peekSize {
+			return tensoValue{}, err
+		}
 	}
 	what := "the packet"
 	if key != "" {

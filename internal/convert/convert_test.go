@@ -95,7 +95,7 @@ func TestNpyRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewSource(2))
 	for dt := core.Float32; dt <= core.Complex128; dt++ {
 		for _, sh := range [][]int{{}, {0}, {7}, {3, 4}, {2, 1, 5}} {
-			for _, o := range []Options{{}, {Integrity: true}, {Alignment: 16}} {
+			for _, o := range []Options{{}, {Integrity: true}, {Alignment: 16}, {Alignment: 1 << 16}} {
 				n := dt.ItemSize()
 				for _, d := range sh {
 					n *= d
@@ -262,7 +262,7 @@ func TestSafetensorsRoundTrip(t *testing.T) {
 		{"d", "F64", []int{2}, randBytes(r, 16)},
 	}
 	wantDT := map[string]core.DType{"BF16": core.BFloat16, "F16": core.Float16, "F32": core.Float32, "I64": core.Int64, "BOOL": core.Bool, "U8": core.Uint8, "C64": core.Complex64, "F64": core.Float64}
-	for _, o := range []Options{{}, {Integrity: true}, {Alignment: 8}} {
+	for _, o := range []Options{{}, {Integrity: true}, {Alignment: 8}, {Alignment: 8192}} {
 		f := stFile(entries, `{"format":"pt"}`, true)
 		var ten bytes.Buffer
 		res, err := SafetensorsToTenso(&ten, bytes.NewReader(f), int64(len(f)), o)
