@@ -596,3 +596,18 @@ func TestConcurrentCodec(t *testing.T) {
 		}
 	}
 }
+
+// TestEncodedLenLargeAlignment: the largest alignment is accepted and
+// sized without building the packet.
+func TestEncodedLenLargeAlignment(t *testing.T) {
+	for _, a := range []int{1 << 20, 1 << 31} {
+		n, err := EncodedLen(f32Tensor(1), Options{Alignment: a})
+		if err != nil || n != int64(a)+4 {
+			t.Errorf("alignment %d: EncodedLen = %d, %v; want %d", a, n, err, int64(a)+4)
+		}
+	}
+	p := mustEncode(t, f32Tensor(1), Options{Alignment: 1 << 20})
+	if in, err := Inspect(p); err != nil || in.BodyOffset != 1<<20 || in.Alignment != 1<<20 || p[14] != 20 {
+		t.Errorf("alignment 2^20: %+v, %v", in, err)
+	}
+}
