@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tenso-go/tenso"
@@ -52,6 +53,7 @@ type Client struct {
 	own    bool
 	opts   ClientOptions
 	header http.Header
+	urls   sync.Map // path → URL string
 }
 
 // NewClient returns a client for the server at baseURL
@@ -96,6 +98,15 @@ func (c *Client) Close() {
 }
 
 func (c *Client) url(path string) string {
+	if s, ok := c.urls.Load(path); ok {
+		return s.(string)
+	}
+	s := c.buildURL(path)
+	c.urls.Store(path, s)
+	return s
+}
+
+func (c *Client) buildURL(path string) string {
 	u := *c.base
 	ref, err := url.Parse(path)
 	if err != nil || ref.IsAbs() || ref.Host != "" {
@@ -143,8 +154,10 @@ func (c *Client) do(ctx context.Context, path string, bufs [][]byte, total int64
 	for k, v := range c.header {
 		req.Header[k] = v
 	}
-	req.Header.Set("Content-Type", ContentType)
-	req.Header.Set("Accept", ContentType)
+	ct := new([1]string)
+	ct[0] = ContentType
+	req.Header["Content-Type"] = ct[:]
+	req.Header["Accept"] = ct[:]
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("tensohttp: POST %s: %w", path, err)
@@ -178,9 +191,19 @@ func statusError(method, path string, resp *http.Response) *StatusError {
 // drainClose reads what is left of a small body so the connection can be
 // reused, then closes it.
 func drainClose(body io.ReadCloser) {
-	_, _ = io.Copy(io.Discard, io.LimitReader(body, 256<<10))
+	bp := drainBufs.Get().(*[]byte)
+	for left := 256 << 10; left > 0; {
+		n, err := body.Read(*bp)
+		left -= n
+		if err != nil || n == 0 {
+			break
+		}
+	}
+	drainBufs.Put(bp)
 	body.Close()
 }
+
+var drainBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 func (c *Client) encode(v tenso.Value, compress bool) ([][]byte, int64, error) {
 	if v == nil {

@@ -96,11 +96,24 @@ func shapeAndDType(v tenso.Value) (shape []int, dtype string, ok bool) {
 // X-Tenso-Version: 4, and for dense, quantized and sparse values
 // X-Tenso-Shape and X-Tenso-Dtype; Content-Disposition if filename is set.
 func SetHeaders(h http.Header, v tenso.Value, filename string) {
-	h.Set("Content-Type", ContentType)
-	h.Set(HeaderVersion, "4")
+	setHeaders(h, v, filename, -1)
+}
+
+// setHeaders is SetHeaders plus Content-Length when length >= 0. The
+// values share one allocation (the keys are already canonical).
+func setHeaders(h http.Header, v tenso.Value, filename string, length int64) {
+	vals := new([5]string)
+	vals[0], vals[1] = ContentType, "4"
+	h["Content-Type"] = vals[0:1:1]
+	h[HeaderVersion] = vals[1:2:2]
 	if shape, dtype, ok := shapeAndDType(v); ok {
-		h.Set(HeaderShape, ShapeString(shape))
-		h.Set(HeaderDType, dtype)
+		vals[2], vals[3] = ShapeString(shape), dtype
+		h[HeaderShape] = vals[2:3:3]
+		h[HeaderDType] = vals[3:4:4]
+	}
+	if length >= 0 {
+		vals[4] = strconv.FormatInt(length, 10)
+		h["Content-Length"] = vals[4:5:5]
 	}
 	if filename != "" {
 		h.Set("Content-Disposition", contentDisposition(filename))
@@ -141,9 +154,7 @@ func WriteResponse(w http.ResponseWriter, v tenso.Value, o ResponseOptions) (int
 	if err != nil {
 		return 0, err
 	}
-	h := w.Header()
-	SetHeaders(h, v, o.Filename)
-	h.Set("Content-Length", strconv.FormatInt(total, 10))
+	setHeaders(w.Header(), v, o.Filename, total)
 	status := o.Status
 	if status == 0 {
 		status = http.StatusOK
