@@ -161,6 +161,16 @@ func FuzzReader(f *testing.F) {
 	f.Add(cat(a, b))
 	f.Add(cat(b, a[:20]))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// What Decode reads from the front of data (all but a top-level
+		// compressed dense packet), the Reader delivers too.
+		if _, dn, err := DecodePrefix(data, Limits{}); err == nil {
+			if info, _ := Inspect(data); !(info.Kind == KindDense && info.Compressed) {
+				p, err := NewReader(bytes.NewReader(data)).ReadPacket()
+				if err != nil || len(p) != dn {
+					t.Fatalf("Decode reads a %d-byte packet; the Reader: %d bytes, %v", dn, len(p), err)
+				}
+			}
+		}
 		cr := &countingReader{r: bytes.NewReader(data)}
 		r := NewReader(cr)
 		off := int64(0)
