@@ -812,3 +812,30 @@ func TestWriteBuffersPipe(t *testing.T) {
 		t.Fatalf("the pipe delivered %d bytes that differ from the %d-byte packet", len(b), len(want))
 	}
 }
+
+// TestWriterBytes: Writer.Write writes exactly Encode's bytes.
+func TestWriterBytes(t *testing.T) {
+	for _, g := range streamable(t, 1<<20) {
+		v, err := Decode(g.data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range []Options{goldenOptions(g.meta), {Integrity: true, Alignment: 16}, {Compress: true, Alignment: 1}} {
+			if _, ok := v.(*Strings); ok {
+				o.Alignment = 0
+			}
+			if _, ok := v.(*Tensor); ok && o.Compress {
+				continue
+			}
+			want, err := Encode(v, o)
+			if err != nil {
+				t.Fatalf("%s %+v: %v", g.name, o, err)
+			}
+			var buf bytes.Buffer
+			n, err := NewWriter(&buf).Write(v, o)
+			if err != nil || n != int64(len(want)) || !bytes.Equal(buf.Bytes(), want) {
+				t.Fatalf("%s %+v: Writer wrote %d bytes (%v), Encode gives %d", g.name, o, n, err, len(want))
+			}
+		}
+	}
+}
