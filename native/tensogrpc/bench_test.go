@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"testing"
+	"time"
 
 	"github.com/tenso-go/tenso"
 )
@@ -46,5 +47,56 @@ func BenchmarkPredict(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkPredictInterleaved alternates a protobuf and a tenso-codec
+// Predict of the same tensor in every iteration and reports both times per
+// call and their ratio (tenso/protobuf), robust to load changes.
+func BenchmarkPredictInterleaved(b *testing.B) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, lis, NewService(identity, ServiceOptions{}), ServerOptions{}) }()
+	defer func() { cancel(); <-done }()
+	pc, err := Dial(lis.Addr().String(), ClientOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pc.Close()
+	tc, err := Dial(lis.Addr().String(), ClientOptions{UseCodec: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tc.Close()
+	for _, elems := range []int{256, 1 << 20, 16 << 20} {
+		in := f32([]int{elems})
+		size, _ := tenso.EncodedLen(in, tenso.Options{})
+		b.Run(fmt.Sprintf("%dKiB", 4*elems>>10), func(b *testing.B) {
+			call := func(c *Client) {
+				if _, err := c.Predict(context.Background(), in); err != nil {
+					b.Fatal(err)
+				}
+			}
+			call(pc)
+			call(tc)
+			var tp, tt time.Duration
+			b.SetBytes(2 * size)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				t0 := time.Now()
+				call(pc)
+				t1 := time.Now()
+				call(tc)
+				tt += time.Since(t1)
+				tp += t1.Sub(t0)
+			}
+			b.ReportMetric(float64(tp.Nanoseconds())/float64(b.N), "protobuf-ns/call")
+			b.ReportMetric(float64(tt.Nanoseconds())/float64(b.N), "tenso-ns/call")
+			b.ReportMetric(float64(tt)/float64(tp), "tenso/protobuf")
+		})
 	}
 }
