@@ -122,7 +122,7 @@ func f32ToF16Go(dst []uint16, src []float32) {
 func bf16ToF32Go(dst []float32, src []uint16) {
 	src = src[:len(dst)]
 	for i, b := range src {
-		dst[i] = math.Float32frombits(uint32(b) << 16)
+		dst[i] = math.Float32frombits(bf16ToF32One(b))
 	}
 }
 

@@ -700,3 +700,87 @@ func TestKernelQuantGroups(t *testing.T) {
 		}
 	})
 }
+
+// TestKernelConvertTensorMatrix converts between every pair of float
+// dtypes, from aligned and unaligned data, and checks each element against
+// the scalar definitions.
+func TestKernelConvertTensorMatrix(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	const n = 1500 // more than one internal chunk
+	vals := make([]float32, n)
+	for i := range vals {
+		vals[i] = math.Float32frombits(randF32Bits(r))
+		if vals[i] != vals[i] {
+			vals[i] = 1.5 // NaN payload rules differ per path; checked elsewhere
+		}
+	}
+	encode := func(d DType, v []float32, off int) *Tensor {
+		b := make([]byte, off+n*d.ItemSize())[off:]
+		for i, f := range v {
+			switch d {
+			case Float32:
+				putU32le(b[4*i:], math.Float32bits(f))
+			case Float64:
+				putU64le(b[8*i:], math.Float64bits(float64(f)))
+			case Float16:
+				h := f32ToF16One(math.Float32bits(f))
+				b[2*i], b[2*i+1] = byte(h), byte(h>>8)
+			case BFloat16:
+				h := f32ToBF16One(math.Float32bits(f))
+				b[2*i], b[2*i+1] = byte(h), byte(h>>8)
+			}
+		}
+		return &Tensor{DType: d, Shape: []int{n}, Data: b}
+	}
+	// element i of t as float64 (exact for every float dtype)
+	elem := func(t *Tensor, i int) float64 {
+		switch t.DType {
+		case Float32:
+			return float64(math.Float32frombits(getU32le(t.Data[4*i:])))
+		case Float64:
+			return math.Float64frombits(uint64(getU32le(t.Data[8*i:])) | uint64(getU32le(t.Data[8*i+4:]))<<32)
+		case Float16:
+			return float64(math.Float32frombits(f16ToF32One(getU16le(t.Data[2*i:]))))
+		}
+		return float64(math.Float32frombits(bf16ToF32One(getU16le(t.Data[2*i:]))))
+	}
+	narrow := func(to DType, v float64) float64 {
+		f := math.Float32bits(float32(v))
+		switch to {
+		case Float16:
+			return float64(math.Float32frombits(f16ToF32One(f32ToF16One(f))))
+		case BFloat16:
+			return float64(math.Float32frombits(bf16ToF32One(f32ToBF16One(f))))
+		case Float32:
+			return float64(float32(v))
+		}
+		return v
+	}
+	dts := []DType{Float32, Float64, Float16, BFloat16}
+	withImpl(t, func(t *testing.T, impl string) {
+		for _, from := range dts {
+			for _, to := range dts {
+				for off := 0; off < 2; off++ {
+					in := encode(from, vals, off)
+					out, err := ConvertTensor(in, to)
+					if err != nil {
+						t.Fatal(err)
+					}
+					f32 := make([]float32, n)
+					if _, err := Float32Into(f32, in); err != nil {
+						t.Fatal(err)
+					}
+					for i := 0; i < n; i++ {
+						want := narrow(to, elem(in, i))
+						if got := elem(out, i); math.Float64bits(got) != math.Float64bits(want) {
+							t.Fatalf("%v→%v off=%d [%d]: %v, want %v", from, to, off, i, got, want)
+						}
+						if w := float32(elem(in, i)); math.Float32bits(f32[i]) != math.Float32bits(w) {
+							t.Fatalf("Float32Into %v [%d]: %v, want %v", from, i, f32[i], w)
+						}
+					}
+				}
+			}
+		}
+	})
+}
