@@ -174,3 +174,28 @@ test("the Node example runs", () => {
   assert.match(out, /float32 \[ 3, 4 \]/);
   assert.match(out, /view on the file buffer: true/);
 });
+
+test("fetchTensor over HTTP", async () => {
+  const { createServer } = await import("node:http");
+  const pkt = golden("dense_f64_compressed.tenso");
+  const srv = createServer((req, res) => {
+    if (req.url === "/t.tenso") {
+      res.writeHead(200, { "content-type": "application/x-tenso" });
+      res.end(pkt);
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise((r) => srv.listen(0, "127.0.0.1", r));
+  const base = `http://127.0.0.1:${srv.address().port}`;
+  try {
+    const { fetchTensor } = await import("../index.js");
+    const v = await fetchTensor(`${base}/t.tenso`);
+    assert.equal(v.dtype, "float64");
+    assert.equal(sha256(v.data), sha256(decode(pkt).data));
+    await assert.rejects(fetchTensor(`${base}/missing`), /HTTP 404/);
+  } finally {
+    srv.close();
+  }
+});
