@@ -7,8 +7,8 @@
 #   make bench-smoke   vet and test the bench module (codec round trips, and
 #                      `tenso convert` on files written by npyio/safetensors);
 #                      part of `make test` so the module cannot rot.
-BENCHTIME   ?= 250ms
-BENCHCOUNT  ?= 2
+BENCHTIME   ?= 150ms
+BENCHCOUNT  ?= 3
 JS_BENCH_MS ?= 200
 
 .PHONY: bench bench-node bench-smoke

@@ -61,7 +61,7 @@ type jsRun struct {
 func main() {
 	testing.Init()
 	benchtime := flag.String("benchtime", "300ms", "time per measurement (testing.Benchmark)")
-	count := flag.Int("count", 2, "runs per measurement; the fastest is kept")
+	count := flag.Int("count", 3, "passes over the suite; each figure keeps its fastest pass")
 	small := flag.Bool("small", false, "shrink the large cases (smoke test)")
 	md := flag.String("md", "RESULTS.md", "markdown output")
 	png := flag.String("png", "results.png", "chart output")
@@ -117,7 +117,7 @@ func measure(benchtime string, count int, small bool) goRun {
 		Cores:     runtime.NumCPU(),
 		GoVersion: runtime.Version(),
 		Platform:  runtime.GOOS + "/" + runtime.GOARCH,
-		Benchtime: fmt.Sprintf("%s × %d runs, fastest kept", benchtime, count),
+		Benchtime: fmt.Sprintf("%s; %d passes over the whole suite, each figure the fastest of its passes", benchtime, count),
 		LoadStart: loadAvg(),
 		Payload:   map[string]int{},
 	}
