@@ -194,6 +194,21 @@ func BenchmarkReader(b *testing.B) {
 			}
 		}
 	})
+	// ReuseBuffer: one buffer for every packet (values valid until the
+	// next Read), the like-for-like match of the io.ReadFull baseline.
+	b.Run("64MiB/reuse", func(b *testing.B) {
+		b.SetBytes(int64(len(p)))
+		b.ReportAllocs()
+		var br bytes.Reader
+		r := NewReader(&br)
+		r.ReuseBuffer(true)
+		for i := 0; i < b.N; i++ {
+			br.Reset(p)
+			if _, err := r.Read(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	// The Reader must give every packet its own buffer (decoded values
 	// are views into it): this baseline shows what that allocation costs.
 	b.Run("make+io.ReadFull", func(b *testing.B) {

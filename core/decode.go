@@ -60,7 +60,8 @@ func (d *decoder) decode(p []byte, base int64, depth int, exact bool) (Value, in
 	case KindIPCRef:
 		return d.ipcRef(p, h, base, exact)
 	}
-	pr, err := parsePrelude(p, h, base, d.lim)
+	var pr prelude
+	err = parsePrelude(&pr, p, &h, base, d.lim)
 	if err != nil {
 		return nil, 0, err
 	}

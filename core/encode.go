@@ -145,7 +145,7 @@ func (e *encoder) shape(s []int) {
 // checkAlign validates a writer alignment and returns it (0 → 64).
 func checkAlign(o Options) (int64, error) {
 	a := o.alignment()
-	if a < 1 || a > DefaultMaxAlignment || a&(a-1) != 0 {
+	if a < 1 || int64(a) > DefaultMaxAlignment || a&(a-1) != 0 {
 		return 0, invalid("alignment %d is not a power of two between 1 and 2^31", o.Alignment)
 	}
 	return int64(a), nil

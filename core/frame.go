@@ -40,7 +40,8 @@ func InspectWith(p []byte, l Limits) (Info, error) {
 		}
 		return in, nil
 	}
-	pr, err := parsePrelude(p, h, 0, &l)
+	var pr prelude
+	err = parsePrelude(&pr, p, &h, 0, &l)
 	if err != nil {
 		return Info{}, err
 	}
@@ -186,7 +187,8 @@ func (s *source) frame(l *Limits, compressedOK bool) (int64, error) {
 			return 0, err
 		}
 	}
-	pr, err := parsePrelude(s.buf, h, 0, l)
+	var pr prelude
+	err = parsePrelude(&pr, s.buf, &h, 0, l)
 	if err != nil {
 		return 0, err
 	}

@@ -197,42 +197,42 @@ type prelude struct {
 
 // parsePrelude parses a tensor-like packet (dense, quantized, string,
 // ragged framing) up to its body offset.
-func parsePrelude(p []byte, h header, base int64, l *Limits) (prelude, error) {
-	pr := prelude{header: h}
+func parsePrelude(pr *prelude, p []byte, h *header, base int64, l *Limits) error {
+	*pr = prelude{header: *h}
 	var err error
 	at := h.size
 	switch h.kind {
 	case KindDense:
 		if !h.dtype.IsDense() {
-			return pr, ferr(ErrUnsupported, base+h.dtypeOff(), "dtype", "unsupported dtype code %d for a dense packet", uint8(h.dtype))
+			return ferr(ErrUnsupported, base+h.dtypeOff(), "dtype", "unsupported dtype code %d for a dense packet", uint8(h.dtype))
 		}
 	case KindString:
 		if h.dtype != String && h.dtype != Bytes {
-			return pr, ferr(ErrCorrupt, base+h.dtypeOff(), "dtype", "string packet with dtype code %d (want 20 or 21)", uint8(h.dtype))
+			return ferr(ErrCorrupt, base+h.dtypeOff(), "dtype", "string packet with dtype code %d (want 20 or 21)", uint8(h.dtype))
 		}
 		fallthrough
 	case KindRaggedFrame:
 		if h.ndim != 1 {
-			return pr, ferr(ErrCorrupt, base+h.ndimOff(), "ndim", "%s packet with ndim %d (want 1)", h.kind, h.ndim)
+			return ferr(ErrCorrupt, base+h.ndimOff(), "ndim", "%s packet with ndim %d (want 1)", h.kind, h.ndim)
 		}
 	}
 	pr.shape, pr.elems, err = readShape(p, at, h.ndim, base, base+h.ndimOff(), l)
 	if err != nil {
-		return pr, err
+		return err
 	}
 	at += 4 * h.ndim
 	if h.kind == KindQuantized {
 		if at, err = pr.parseQuantMeta(p, at, base); err != nil {
-			return pr, err
+			return err
 		}
 	}
 	pr.align, at, err = readAlign(p, at, h.flags, base, l)
 	if err != nil {
-		return pr, err
+		return err
 	}
 	pr.hlen = at
 	pr.body = int(alignUp(int64(at), pr.align))
-	return pr, nil
+	return nil
 }
 
 func (pr *prelude) parseQuantMeta(p []byte, at int, base int64) (int, error) {

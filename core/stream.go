@@ -26,6 +26,21 @@ type Reader struct {
 	buf []byte
 	err error
 	ctx context.Context // set during ReadContext on plain readers
+
+	reuse bool   // ReuseBuffer: keep one buffer across packets
+	keep  []byte // the kept buffer
+}
+
+// ReuseBuffer makes the Reader read every packet into one buffer that it
+// keeps and grows as needed, instead of a fresh buffer per packet. This
+// saves an allocation (and the kernel's zeroing of it) per packet, but a
+// value or packet returned by Read, ReadContext or ReadPacket is then valid
+// only until the next call: copy what must outlive it.
+func (r *Reader) ReuseBuffer(on bool) {
+	r.reuse = on
+	if !on {
+		r.keep = nil
+	}
 }
 
 // minChunk bounds how far a packet's buffer grows ahead of the bytes
@@ -66,6 +81,9 @@ func (r *Reader) ReadPacket() ([]byte, error) {
 		return nil, r.err
 	}
 	r.buf = nil
+	if r.reuse {
+		r.buf = r.keep[:0]
+	}
 	var s source
 	// fill grows r.buf; keep s.buf in step with it.
 	s.fill = func(n int64) error {
@@ -79,6 +97,9 @@ func (r *Reader) ReadPacket() ([]byte, error) {
 		return nil, err
 	}
 	p := r.buf[:n:n]
+	if r.reuse {
+		r.keep = r.buf
+	}
 	r.buf = nil
 	return p, nil
 }

@@ -839,3 +839,35 @@ func TestWriterBytes(t *testing.T) {
 		}
 	}
 }
+
+func TestReaderReuseBuffer(t *testing.T) {
+	var stream bytes.Buffer
+	w := NewWriter(&stream)
+	for i := 0; i < 3; i++ {
+		ten := &Tensor{DType: Uint8, Shape: []int{100}, Data: bytes.Repeat([]byte{byte(i)}, 100)}
+		if _, err := w.Write(ten, Options{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := NewReader(&stream)
+	r.ReuseBuffer(true)
+	var first *byte
+	for i := 0; i < 3; i++ {
+		p, err := r.ReadPacket()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = &p[0]
+		} else if &p[0] != first {
+			t.Errorf("packet %d did not reuse the buffer", i)
+		}
+		v, err := Decode(p)
+		if err != nil || v.(*Tensor).Data[99] != byte(i) {
+			t.Fatalf("packet %d: %v", i, err)
+		}
+	}
+	if _, err := r.Read(); err != io.EOF {
+		t.Fatalf("end: %v", err)
+	}
+}
