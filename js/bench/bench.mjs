@@ -64,22 +64,37 @@ const small = f32(256, (i) => i);
 const big = f32(BIG / 4, (i) => (i % 1000) * 0.25);
 const pSmall = encode({ kind: "dense", dtype: "float32", shape: [256], data: small });
 const pBig = encode({ kind: "dense", dtype: "float32", shape: [big.length], data: big });
-const c0 = boundaryCrossings();
-decode(pBig);
-const crossings = boundaryCrossings() - c0;
+const calls = (f) => {
+  const c0 = boundaryCrossings();
+  f();
+  return boundaryCrossings() - c0;
+};
+// Alternating two shapes defeats the header memo: every decode calls wasm.
+const pSmall2 = encode({ kind: "dense", dtype: "float32", shape: [257], data: f32(257, (i) => i) });
+let flip = false;
+const alternate = () => decode((flip = !flip) ? pSmall : pSmall2);
+const tAlt = measure(alternate);
+const altCalls = calls(alternate);
+decode(pSmall);
 const tSmall = measure(() => decode(pSmall));
+const memoCalls = calls(() => decode(pSmall));
 const tBig = measure(() => decode(pBig));
-report("decode float32 1 KiB (zero-copy view)", tSmall, `${crossings} call(s) into wasm per decode`);
-report(`decode float32 ${BIG >> 20} MiB (zero-copy view)`, tBig, `ratio to 1 KiB: ${(tBig / tSmall).toFixed(2)}×`);
+const pBig2 = encode({ kind: "dense", dtype: "float32", shape: [big.length - 1], data: big.subarray(1) });
+let flipBig = false;
+const tBigMiss = measure(() => decode((flipBig = !flipBig) ? pBig : pBig2));
+report("decode float32 1 KiB, header seen before (memo)", tSmall, `${memoCalls} calls into wasm per decode`);
+report("decode float32 1 KiB, new header each time", tAlt, `${altCalls} call into wasm per decode`);
+report(`decode float32 ${BIG >> 20} MiB, header seen before (memo)`, tBig, `ratio to 1 KiB: ${(tBig / tSmall).toFixed(2)}×`);
+report(`decode float32 ${BIG >> 20} MiB, new header each time`, tBigMiss, `ratio to 1 KiB: ${(tBigMiss / tAlt).toFixed(2)}×`);
 const npySmall = npy(small, [256]).buffer;
 const npyBig = npy(big, [big.length]).buffer;
 const tNpy = measure(() => npyParse(npySmall));
 const tNpyBig = measure(() => npyParse(npyBig));
-report("  baseline npyjs parse 1 KiB", tNpy, `tenso/npyjs: ${(tSmall / tNpy).toFixed(2)}×`);
+report("  baseline npyjs parse 1 KiB", tNpy, `tenso/npyjs: ${(tSmall / tNpy).toFixed(2)}× (memo), ${(tAlt / tNpy).toFixed(2)}× (new header)`);
 report(`  baseline npyjs parse ${BIG >> 20} MiB`, tNpyBig, `tenso/npyjs: ${(tBig / tNpyBig).toFixed(2)}×`);
 const mp = pack(new Uint8Array(small.buffer));
 const tMp = measure(() => unpack(mp));
-report("  baseline msgpackr unpack 1 KiB uint8 bin", tMp, `tenso/msgpackr: ${(tSmall / tMp).toFixed(2)}×`);
+report("  baseline msgpackr unpack 1 KiB uint8 bin", tMp, `tenso/msgpackr: ${(tSmall / tMp).toFixed(2)}× (memo), ${(tAlt / tMp).toFixed(2)}× (new header)`);
 
 // 2. LZ4 through the module vs lz4js on the same bytes.
 const comp = f32(BIG / 4, (i) => Math.round(Math.sin(i / 300) * 64) / 4);

@@ -199,3 +199,37 @@ test("fetchTensor over HTTP", async () => {
     srv.close();
   }
 });
+
+test("header memo: same header served without wasm, anything else goes to wasm", () => {
+  const [data, pkt] = f32packet(4096);
+  decode(pkt);
+  let c = boundaryCrossings();
+  const v = decode(pkt);
+  assert.equal(boundaryCrossings() - c, 0, "repeated header: no call into wasm");
+  assert.equal(v.data.buffer, pkt.buffer);
+  assert.deepEqual(v.data, data);
+  // Same header, new body: a view of the new body.
+  const other = pkt.slice();
+  new Float32Array(other.buffer, 64, 4096).fill(3);
+  assert.deepEqual(Array.from(decode(other).data.subarray(0, 2)), [3, 3]);
+  // Truncated: not served from the memo; the Go error.
+  c = boundaryCrossings();
+  assert.throws(() => decode(pkt.subarray(0, pkt.length - 1)), (e) => e.code === "corrupt" && /truncated/.test(e.message));
+  assert.ok(boundaryCrossings() > c);
+  // A changed header byte (the shape) misses the memo.
+  const [, pkt2] = f32packet(4097);
+  c = boundaryCrossings();
+  assert.deepEqual(decode(pkt2).shape, [4097]);
+  assert.ok(boundaryCrossings() > c);
+  // Unaligned placement with a memo hit: a copy.
+  decode(pkt);
+  const shifted = new Uint8Array(pkt.length + 2);
+  shifted.set(pkt, 2);
+  const u = decode(shifted.subarray(2));
+  assert.notEqual(u.data.buffer, shifted.buffer);
+  assert.deepEqual(u.data, data);
+  // Shapes are not shared between results.
+  const a = decode(pkt);
+  a.shape[0] = 1;
+  assert.deepEqual(decode(pkt).shape, [4096]);
+});
