@@ -15,6 +15,13 @@ func Encode(v Value, o Options) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
+		if t, ok := v.(*Tensor); ok && len(t.Data) >= bigBody {
+			// Start with room for the header only: appending the body
+			// then allocates the packet through the runtime's slice
+			// growth, which does not zero the bytes the body overwrites
+			// (make would zero all of them first).
+			return Append(make([]byte, 0, n-int64(len(t.Data))), v, o)
+		}
 		return Append(make([]byte, 0, n), v, o)
 	}
 	return Append(nil, v, o)
@@ -48,6 +55,10 @@ func Segments(v Value, o Options) (bufs [][]byte, total int64, err error) {
 // holds a dense tensor (its compressed length is known only by
 // compressing).
 func EncodedLen(v Value, o Options) (int64, error) { return encLen(v, o, 0) }
+
+// bigBody is the body size from which Encode lets append allocate the
+// packet (see Encode).
+const bigBody = 64 << 10
 
 // Writer-side limits (FORMAT.md §15).
 const (

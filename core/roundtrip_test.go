@@ -611,3 +611,26 @@ func TestEncodedLenLargeAlignment(t *testing.T) {
 		t.Errorf("alignment 2^20: %+v, %v", in, err)
 	}
 }
+
+// Encode takes a different allocation path for large bodies; it must
+// produce the same bytes as Append, footer included, at sizes around the
+// runtime's page rounding.
+func TestEncodeLargeBodyPath(t *testing.T) {
+	for _, n := range []int{bigBody, bigBody + 1, 8192*20 - 64, 8192*20 - 72, 8192*20 - 56, 1 << 20} {
+		data := make([]byte, n)
+		for i := range data {
+			data[i] = byte(i * 7)
+		}
+		ten := &Tensor{DType: Uint8, Shape: []int{n}, Data: data}
+		for _, o := range []Options{{}, {Integrity: true}, {Alignment: 4096, Integrity: true}, {Alignment: 1}} {
+			got, err := Encode(ten, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := Append(nil, ten, o)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("n=%d %+v: Encode differs from Append", n, o)
+			}
+		}
+	}
+}
