@@ -202,13 +202,11 @@ function memoHit(bytes, total) {
   if (m === null || total < m.end) return null;
   const h = m.header;
   for (let i = h.length - 1; i >= 0; i--) if (bytes[i] !== h[i]) return null;
-  const per = m.ctor.BYTES_PER_ELEMENT;
   const abs = bytes.byteOffset + m.off;
-  const make = FACTORIES.get(m.ctor);
   const data =
-    abs % per === 0
-      ? make(bytes.buffer, abs, m.len / per)
-      : make(bytes.slice(m.off, m.off + m.len).buffer, 0, m.len / per);
+    abs % m.per === 0
+      ? m.make(bytes.buffer, abs, m.count)
+      : m.make(bytes.slice(m.off, m.off + m.len).buffer, 0, m.count);
   return { kind: "dense", dtype: m.dtype, shape: m.shape.slice(), data };
 }
 
@@ -222,7 +220,11 @@ function remember(bytes) {
   w += 3 + ndim;
   const off = m32[w + 1];
   const len = m32[w + 2];
-  memo = { header: bytes.slice(0, off), end: off + len, off, len, dtype: dt[0], ctor: dt[1], shape };
+  const per = dt[1].BYTES_PER_ELEMENT;
+  memo = {
+    header: bytes.slice(0, off), end: off + len, off, len, count: len / per, per,
+    make: FACTORIES.get(dt[1]), dtype: dt[0], shape,
+  };
 }
 
 /**
