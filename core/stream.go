@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"time"
 )
@@ -259,12 +258,8 @@ func WriteBuffers(w io.Writer, bufs [][]byte) (int64, error) {
 	if n, ok, err := writevFile(w, bufs); ok {
 		return n, err
 	}
-	if _, ok := w.(net.Conn); ok {
-		// net.Buffers.WriteTo consumes (nils out) the slice it is given:
-		// hand it a copy so that bufs stays the caller's.
-		nb := make(net.Buffers, len(bufs))
-		copy(nb, bufs)
-		return nb.WriteTo(w)
+	if n, ok, err := writevConn(w, bufs); ok {
+		return n, err
 	}
 	var n int64
 	for _, b := range bufs {
