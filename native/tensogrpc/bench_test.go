@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/internal/testutil"
 )
 
 func identity(_ context.Context, in tenso.Value) (tenso.Value, error) { return in, nil }
@@ -25,7 +26,7 @@ func BenchmarkPredict(b *testing.B) {
 	go func() { done <- Serve(ctx, lis, NewService(identity, ServiceOptions{}), ServerOptions{}) }()
 	defer func() { cancel(); <-done }()
 	for _, elems := range []int{256, 1 << 20, 16 << 20} { // 1 KiB, 4 MiB, 64 MiB
-		in := f32([]int{elems})
+		in := testutil.F32([]int{elems})
 		size, _ := tenso.EncodedLen(in, tenso.Options{})
 		for _, mode := range []string{"protobuf", "tenso-codec"} {
 			b.Run(fmt.Sprintf("%dKiB/%s", 4*elems>>10, mode), func(b *testing.B) {
@@ -73,7 +74,7 @@ func BenchmarkPredictInterleaved(b *testing.B) {
 	}
 	defer tc.Close()
 	for _, elems := range []int{256, 1 << 20, 16 << 20} {
-		in := f32([]int{elems})
+		in := testutil.F32([]int{elems})
 		size, _ := tenso.EncodedLen(in, tenso.Options{})
 		b.Run(fmt.Sprintf("%dKiB", 4*elems>>10), func(b *testing.B) {
 			call := func(c *Client) {

@@ -8,10 +8,8 @@ import (
 	"math"
 	"net"
 	"reflect"
-	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -20,53 +18,9 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/internal/testutil"
 	"github.com/tenso-go/tenso/native/tensogrpc/tensopb"
 )
-
-func checkGoroutines(t *testing.T) {
-	t.Helper()
-	before := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		deadline := time.Now().Add(5 * time.Second)
-		n := 0
-		for {
-			n = runtime.NumGoroutine()
-			if n <= before || time.Now().After(deadline) {
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		if n > before {
-			buf := make([]byte, 1<<20)
-			t.Errorf("goroutine leak: %d before, %d after\n%s", before, n, buf[:runtime.Stack(buf, true)])
-		}
-	})
-}
-
-func f32(shape []int, vals ...float32) *tenso.Tensor {
-	n := 1
-	for _, d := range shape {
-		n *= d
-	}
-	b := make([]byte, 4*n)
-	for i := 0; i < n; i++ {
-		v := float32(i)
-		if i < len(vals) {
-			v = vals[i]
-		}
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
-	}
-	return &tenso.Tensor{DType: tenso.Float32, Shape: shape, Data: b}
-}
-
-func f32s(v tenso.Value) []float32 {
-	t := v.(*tenso.Tensor)
-	out := make([]float32, len(t.Data)/4)
-	for i := range out {
-		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(t.Data[4*i:]))
-	}
-	return out
-}
 
 func double(ctx context.Context, in tenso.Value) (tenso.Value, error) {
 	t, ok := in.(*tenso.Tensor)
@@ -87,18 +41,9 @@ func double(ctx context.Context, in tenso.Value) (tenso.Value, error) {
 // start serves h on loopback until the test ends; it returns the address.
 func start(t *testing.T, h Handler, o ServerOptions) string {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, lis, NewService(h, ServiceOptions{}), o) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
+	lis := testutil.Loopback(t)
+	testutil.Serve(t, func(ctx context.Context) error {
+		return Serve(ctx, lis, NewService(h, ServiceOptions{}), o)
 	})
 	return lis.Addr().String()
 }
@@ -114,15 +59,15 @@ func dial(t *testing.T, addr string, o ClientOptions) *Client {
 }
 
 func TestPredict(t *testing.T) {
-	checkGoroutines(t)
+	testutil.CheckGoroutines(t)
 	addr := start(t, double, ServerOptions{})
 	for _, useCodec := range []bool{false, true} {
 		c := dial(t, addr, ClientOptions{UseCodec: useCodec, Encode: tenso.Options{Integrity: true}})
-		out, err := c.Predict(context.Background(), f32([]int{2, 2}, 1, 2, 3, 4))
+		out, err := c.Predict(context.Background(), testutil.F32([]int{2, 2}, 1, 2, 3, 4))
 		if err != nil {
 			t.Fatalf("codec=%v: %v", useCodec, err)
 		}
-		if got := f32s(out); !reflect.DeepEqual(got, []float32{2, 4, 6, 8}) || !reflect.DeepEqual(out.(*tenso.Tensor).Shape, []int{2, 2}) {
+		if got := testutil.F32s(out); !reflect.DeepEqual(got, []float32{2, 4, 6, 8}) || !reflect.DeepEqual(out.(*tenso.Tensor).Shape, []int{2, 2}) {
 			t.Fatalf("codec=%v: %v", useCodec, got)
 		}
 		if !tenso.IsAligned(out.(*tenso.Tensor).Data, 64) {
@@ -132,7 +77,7 @@ func TestPredict(t *testing.T) {
 }
 
 func TestPredictErrors(t *testing.T) {
-	checkGoroutines(t)
+	testutil.CheckGoroutines(t)
 	addr := start(t, double, ServerOptions{MaxMessageBytes: 1 << 16})
 	cc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
@@ -160,30 +105,30 @@ func TestPredictErrors(t *testing.T) {
 		t.Errorf("handler status: %v", err)
 	}
 	c = NewClient(cc, ClientOptions{ModelName: "broken"})
-	_, err = c.Predict(ctx, f32([]int{1}))
+	_, err = c.Predict(ctx, testutil.F32([]int{1}))
 	if s, _ := status.FromError(err); s.Code() != codes.Internal || !strings.Contains(s.Message(), "model exploded") {
 		t.Errorf("handler error: %v", err)
 	}
 	// Over the message limit.
 	c = NewClient(cc, ClientOptions{})
-	_, err = c.Predict(ctx, f32([]int{1 << 15}))
+	_, err = c.Predict(ctx, testutil.F32([]int{1 << 15}))
 	if s, _ := status.FromError(err); s.Code() != codes.ResourceExhausted {
 		t.Errorf("oversized: %v", err)
 	}
 	// Still serving, also under the unqualified service name.
 	resp := new(tensopb.PredictResponse)
-	p, _ := tenso.Encode(f32([]int{3}, 1, 2, 3), tenso.Options{})
+	p, _ := tenso.Encode(testutil.F32([]int{3}, 1, 2, 3), tenso.Options{})
 	if err := cc.Invoke(ctx, "/TensorInference/Predict", &tensopb.PredictRequest{TensorPacket: p}, resp); err != nil {
 		t.Fatal(err)
 	}
 	v, err := tenso.Decode(resp.ResultPacket)
-	if err != nil || !reflect.DeepEqual(f32s(v), []float32{2, 4, 6}) || resp.Status != StatusSuccess {
+	if err != nil || !reflect.DeepEqual(testutil.F32s(v), []float32{2, 4, 6}) || resp.Status != StatusSuccess {
 		t.Fatalf("unqualified: %v %v %q", v, err, resp.Status)
 	}
 }
 
 func TestPredictStream(t *testing.T) {
-	checkGoroutines(t)
+	testutil.CheckGoroutines(t)
 	addr := start(t, double, ServerOptions{})
 	for _, useCodec := range []bool{false, true} {
 		c := dial(t, addr, ClientOptions{UseCodec: useCodec})
@@ -196,7 +141,7 @@ func TestPredictStream(t *testing.T) {
 		errc := make(chan error, 1)
 		go func() {
 			for i := 0; i < n; i++ {
-				if err := s.Send(f32([]int{3}, float32(i), 1, 2)); err != nil {
+				if err := s.Send(testutil.F32([]int{3}, float32(i), 1, 2)); err != nil {
 					errc <- err
 					return
 				}
@@ -208,7 +153,7 @@ func TestPredictStream(t *testing.T) {
 			if err != nil {
 				t.Fatalf("codec=%v recv %d: %v", useCodec, i, err)
 			}
-			if got := f32s(v); !reflect.DeepEqual(got, []float32{2 * float32(i), 2, 4}) {
+			if got := testutil.F32s(v); !reflect.DeepEqual(got, []float32{2 * float32(i), 2, 4}) {
 				t.Fatalf("codec=%v recv %d: %v", useCodec, i, got)
 			}
 		}
@@ -225,7 +170,7 @@ func TestPredictStream(t *testing.T) {
 // TestServerStopsMidStream: a server that goes away ends the client's
 // stream with an error, and nothing leaks.
 func TestServerStopsMidStream(t *testing.T) {
-	checkGoroutines(t)
+	testutil.CheckGoroutines(t)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -241,7 +186,7 @@ func TestServerStopsMidStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Send(f32([]int{1})); err != nil {
+	if err := s.Send(testutil.F32([]int{1})); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Recv(); err != nil {
@@ -255,7 +200,7 @@ func TestServerStopsMidStream(t *testing.T) {
 
 func TestCodec(t *testing.T) {
 	c := Codec{}
-	in := f32([]int{4}, 1, 2, 3, 4)
+	in := testutil.F32([]int{4}, 1, 2, 3, 4)
 	want, _ := tenso.Encode(in, tenso.Options{})
 	for _, msg := range []any{in, tenso.Value(in), ptr(tenso.Value(in)), Packet(want), &tensopb.PredictRequest{TensorPacket: want}, &tensopb.PredictResponse{ResultPacket: want}} {
 		bs, err := c.Marshal(msg)
@@ -268,7 +213,7 @@ func TestCodec(t *testing.T) {
 	}
 	data := mem.BufferSlice{mem.SliceBuffer(want[:10]), mem.SliceBuffer(want[10:])}
 	var v tenso.Value
-	if err := c.Unmarshal(data, &v); err != nil || !reflect.DeepEqual(f32s(v), []float32{1, 2, 3, 4}) {
+	if err := c.Unmarshal(data, &v); err != nil || !reflect.DeepEqual(testutil.F32s(v), []float32{1, 2, 3, 4}) {
 		t.Fatalf("Unmarshal value: %v %v", v, err)
 	}
 	var p Packet
@@ -298,7 +243,7 @@ func ptr[T any](v T) *T { return &v }
 
 // TestConcurrentCalls: many goroutines share one Client, both codecs.
 func TestConcurrentCalls(t *testing.T) {
-	checkGoroutines(t)
+	testutil.CheckGoroutines(t)
 	addr := start(t, double, ServerOptions{})
 	for _, useCodec := range []bool{false, true} {
 		c := dial(t, addr, ClientOptions{UseCodec: useCodec})
@@ -306,8 +251,8 @@ func TestConcurrentCalls(t *testing.T) {
 		for g := 0; g < 8; g++ {
 			go func(g int) {
 				for i := 0; i < 30; i++ {
-					out, err := c.Predict(context.Background(), f32([]int{1 + (g*37+i)%3000}, float32(g)))
-					if err == nil && f32s(out)[0] != 2*float32(g) {
+					out, err := c.Predict(context.Background(), testutil.F32([]int{1 + (g*37+i)%3000}, float32(g)))
+					if err == nil && testutil.F32s(out)[0] != 2*float32(g) {
 						err = errors.New("wrong answer")
 					}
 					if err != nil {

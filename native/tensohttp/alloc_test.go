@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/internal/testutil"
 )
 
 // discardWriter is a ResponseWriter that drops the body.
@@ -25,7 +26,7 @@ func (d *discardWriter) WriteHeader(int)             {}
 func bytesPerRequest(t *testing.T, elems int) float64 {
 	app := NewApp(Options{})
 	app.Endpoint("/infer", identity)
-	packet := mustEncode(t, f32([]int{elems}), tenso.Options{})
+	packet := mustEncode(t, testutil.F32([]int{elems}), tenso.Options{})
 	body := bytes.NewReader(packet)
 	req := httptest.NewRequest("POST", "/infer", body)
 	req.Header.Set("Content-Type", ContentType)

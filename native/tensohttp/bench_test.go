@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/internal/testutil"
 )
 
 // rawEcho is the baseline server: plain net/http, application/octet-stream,
@@ -52,7 +53,7 @@ func rawRoundTrip(b *testing.B, hc *http.Client, url string, payload []byte) {
 // benchRoundTrip compares Client.Predict + App (identity endpoint) with a
 // raw net/http round trip of the same packet bytes, in one family.
 func benchRoundTrip(b *testing.B, elems int) {
-	in := f32([]int{elems})
+	in := testutil.F32([]int{elems})
 	packet := mustEncode(b, in, tenso.Options{})
 
 	b.Run("raw-net-http", func(b *testing.B) {
@@ -105,7 +106,7 @@ func benchRoundTrip(b *testing.B, elems int) {
 // load changes on a shared machine hit both alike, and reports each one's
 // time per call and their ratio (tenso/raw; below 1 is faster).
 func benchInterleaved(b *testing.B, elems int) {
-	in := f32([]int{elems})
+	in := testutil.F32([]int{elems})
 	packet := mustEncode(b, in, tenso.Options{})
 	raw := httptest.NewServer(http.HandlerFunc(rawEcho))
 	defer raw.Close()

@@ -6,12 +6,13 @@ import (
 	"testing"
 
 	"github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/internal/testutil"
 )
 
 // FuzzApp: any request body is answered 200 or 422 — or 500 when the
 // identity endpoint's result cannot be re-encoded — never a panic.
 func FuzzApp(f *testing.F) {
-	for _, v := range []tenso.Value{f32([]int{3}), f32(nil), tenso.NewStrings("a", "b"), (&tenso.Bundle{}).Add("k", f32([]int{2, 2}))} {
+	for _, v := range []tenso.Value{testutil.F32([]int{3}), testutil.F32(nil), tenso.NewStrings("a", "b"), (&tenso.Bundle{}).Add("k", testutil.F32([]int{2, 2}))} {
 		for _, o := range []tenso.Options{{}, {Integrity: true}, {Compress: true}} {
 			if p, err := tenso.Encode(v, o); err == nil {
 				f.Add(p)

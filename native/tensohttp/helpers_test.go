@@ -4,62 +4,12 @@ import (
 	"context"
 	"encoding/binary"
 	"math"
-	"net"
-	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/internal/testutil"
 )
-
-// checkGoroutines fails the test if goroutines started during it are still
-// running once every other cleanup has run (it registers itself first, so
-// its cleanup runs last).
-func checkGoroutines(t *testing.T) {
-	t.Helper()
-	before := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		deadline := time.Now().Add(5 * time.Second)
-		n := 0
-		for {
-			n = runtime.NumGoroutine()
-			if n <= before || time.Now().After(deadline) {
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		if n > before {
-			buf := make([]byte, 1<<20)
-			buf = buf[:runtime.Stack(buf, true)]
-			t.Errorf("goroutine leak: %d before, %d after\n%s", before, n, buf)
-		}
-	})
-}
-
-func f32(shape []int, vals ...float32) *tenso.Tensor {
-	n := 1
-	for _, d := range shape {
-		n *= d
-	}
-	b := make([]byte, 4*n)
-	for i := 0; i < n; i++ {
-		v := float32(i)
-		if i < len(vals) {
-			v = vals[i]
-		}
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
-	}
-	return &tenso.Tensor{DType: tenso.Float32, Shape: shape, Data: b}
-}
-
-func f32s(t *tenso.Tensor) []float32 {
-	out := make([]float32, len(t.Data)/4)
-	for i := range out {
-		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(t.Data[4*i:]))
-	}
-	return out
-}
 
 // double is the test endpoint: float32 tensors times two, in a new buffer.
 func double(_ context.Context, in tenso.Value) (tenso.Value, error) {
@@ -81,19 +31,8 @@ func identity(_ context.Context, in tenso.Value) (tenso.Value, error) { return i
 // base URL.
 func startApp(t *testing.T, a *App) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	})
+	ln := testutil.Loopback(t)
+	testutil.Serve(t, func(ctx context.Context) error { return a.Serve(ctx, ln) })
 	return "http://" + ln.Addr().String()
 }
 

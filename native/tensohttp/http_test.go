@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/internal/testutil"
 )
 
 func TestShapeString(t *testing.T) {
@@ -41,19 +42,19 @@ func TestShapeString(t *testing.T) {
 }
 
 func TestPredictRoundTrip(t *testing.T) {
-	checkGoroutines(t)
+	testutil.CheckGoroutines(t)
 	a := NewApp(Options{})
 	a.Endpoint("/infer", double)
 	c := newClient(t, startApp(t, a), ClientOptions{})
 	for _, compress := range []bool{false, true} {
-		in := f32([]int{2, 3}, 1, 2, 3, 4, 5, 6)
+		in := testutil.F32([]int{2, 3}, 1, 2, 3, 4, 5, 6)
 		out, err := c.Predict(context.Background(), "/infer", in, compress)
 		if err != nil {
 			t.Fatal(err)
 		}
 		ot := out.(*tenso.Tensor)
-		if !reflect.DeepEqual(ot.Shape, []int{2, 3}) || !reflect.DeepEqual(f32s(ot), []float32{2, 4, 6, 8, 10, 12}) {
-			t.Fatalf("compress=%v: got %v %v", compress, ot.Shape, f32s(ot))
+		if !reflect.DeepEqual(ot.Shape, []int{2, 3}) || !reflect.DeepEqual(testutil.F32s(ot), []float32{2, 4, 6, 8, 10, 12}) {
+			t.Fatalf("compress=%v: got %v %v", compress, ot.Shape, testutil.F32s(ot))
 		}
 		if !tenso.IsAligned(ot.Data, 64) {
 			t.Errorf("response tensor not 64-byte aligned")
@@ -64,31 +65,31 @@ func TestPredictRoundTrip(t *testing.T) {
 	own := newClient(t, c.base.String(), ClientOptions{HTTPClient: &http.Client{}})
 	for _, cl := range []*Client{c, own} {
 		for _, compress := range []bool{false, true} {
-			big := f32([]int{300, 1000})
+			big := testutil.F32([]int{300, 1000})
 			out, err := cl.Predict(context.Background(), "/infer", big, compress)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := f32s(out.(*tenso.Tensor))
+			got := testutil.F32s(out.(*tenso.Tensor))
 			if len(got) != 300000 || got[299999] != 2*299999 || got[12345] != 2*12345 {
 				t.Fatalf("big tensor: %d elements", len(got))
 			}
 		}
 	}
-	out, err := c.StreamPredict(context.Background(), "/infer", f32([]int{5}, 1, 1, 1, 1, 1))
+	out, err := c.StreamPredict(context.Background(), "/infer", testutil.F32([]int{5}, 1, 1, 1, 1, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := f32s(out.(*tenso.Tensor)); !reflect.DeepEqual(got, []float32{2, 2, 2, 2, 2}) {
+	if got := testutil.F32s(out.(*tenso.Tensor)); !reflect.DeepEqual(got, []float32{2, 2, 2, 2, 2}) {
 		t.Fatalf("StreamPredict: %v", got)
 	}
 }
 
 func TestResponseHeaders(t *testing.T) {
-	checkGoroutines(t)
+	testutil.CheckGoroutines(t)
 	a := NewApp(Options{})
 	a.Endpoint("/infer", double)
-	a.Endpoint("/scalar", func(context.Context, tenso.Value) (tenso.Value, error) { return f32(nil, 7), nil },
+	a.Endpoint("/scalar", func(context.Context, tenso.Value) (tenso.Value, error) { return testutil.F32(nil, 7), nil },
 		Filename("out.tenso"), Integrity(true))
 	a.Endpoint("/bundle", func(_ context.Context, in tenso.Value) (tenso.Value, error) {
 		return (&tenso.Bundle{}).Add("x", in), nil
@@ -102,7 +103,7 @@ func TestResponseHeaders(t *testing.T) {
 		t.Cleanup(func() { resp.Body.Close() })
 		return resp
 	}
-	resp := post("/infer", f32([]int{2, 3}))
+	resp := post("/infer", testutil.F32([]int{2, 3}))
 	want := map[string]string{"Content-Type": ContentType, "X-Tenso-Version": "4", "X-Tenso-Shape": "(2, 3)", "X-Tenso-Dtype": "float32"}
 	for k, v := range want {
 		if got := resp.Header.Get(k); got != v {
@@ -113,11 +114,11 @@ func TestResponseHeaders(t *testing.T) {
 	if fmt.Sprint(len(body)) != resp.Header.Get("Content-Length") {
 		t.Errorf("Content-Length %s, body %d", resp.Header.Get("Content-Length"), len(body))
 	}
-	resp = post("/infer", f32([]int{5}))
+	resp = post("/infer", testutil.F32([]int{5}))
 	if got := resp.Header.Get(HeaderShape); got != "(5,)" {
 		t.Errorf("1-D shape header %q", got)
 	}
-	resp = post("/scalar", f32([]int{1}))
+	resp = post("/scalar", testutil.F32([]int{1}))
 	if got := resp.Header.Get(HeaderShape); got != "()" {
 		t.Errorf("0-d shape header %q", got)
 	}
@@ -129,14 +130,14 @@ func TestResponseHeaders(t *testing.T) {
 	if err != nil || !info.Integrity {
 		t.Errorf("integrity endpoint: info %+v, %v", info, err)
 	}
-	resp = post("/bundle", f32([]int{2}))
+	resp = post("/bundle", testutil.F32([]int{2}))
 	if resp.Header.Get(HeaderShape) != "" || resp.Header.Get(HeaderDType) != "" || resp.Header.Get(HeaderVersion) != "4" {
 		t.Errorf("bundle headers: %v", resp.Header)
 	}
 }
 
 func TestHealth(t *testing.T) {
-	checkGoroutines(t)
+	testutil.CheckGoroutines(t)
 	a := NewApp(Options{})
 	a.Endpoint("/infer", double)
 	a.Endpoint("/echo", identity, Method("put"))
@@ -155,7 +156,7 @@ func TestHealth(t *testing.T) {
 		t.Fatalf("Client.Health: %+v %v", h, err)
 	}
 	// The method option is honoured.
-	req, _ := http.NewRequest(http.MethodPut, base+"/echo", bytes.NewReader(mustEncode(t, f32([]int{1}), tenso.Options{})))
+	req, _ := http.NewRequest(http.MethodPut, base+"/echo", bytes.NewReader(mustEncode(t, testutil.F32([]int{1}), tenso.Options{})))
 	req.Header.Set("Content-Type", ContentType)
 	resp2, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -170,7 +171,7 @@ func TestHealth(t *testing.T) {
 // TestBadRequests: every refusal has the reference's status and a
 // FastAPI-style {"detail": …} body, and the server keeps serving.
 func TestBadRequests(t *testing.T) {
-	checkGoroutines(t)
+	testutil.CheckGoroutines(t)
 	a := NewApp(Options{MaxBodyBytes: 1 << 16, ErrorLog: quietLog()})
 	a.Endpoint("/infer", double)
 	a.Endpoint("/fail", func(context.Context, tenso.Value) (tenso.Value, error) { return nil, errors.New("secret internals") })
@@ -181,11 +182,11 @@ func TestBadRequests(t *testing.T) {
 		return &tenso.Tensor{DType: tenso.Float32, Shape: []int{3}, Data: make([]byte, 5)}, nil
 	})
 	base := startApp(t, a)
-	good := mustEncode(t, f32([]int{4}), tenso.Options{})
+	good := mustEncode(t, testutil.F32([]int{4}), tenso.Options{})
 	corrupt := append([]byte(nil), good...)
 	corrupt[0] = 'X'
 	truncated := good[:len(good)-3]
-	big := mustEncode(t, f32([]int{1 << 15}), tenso.Options{})
+	big := mustEncode(t, testutil.F32([]int{1 << 15}), tenso.Options{})
 
 	cases := []struct {
 		name, method, path, ctype string
@@ -236,7 +237,7 @@ func TestBadRequests(t *testing.T) {
 	}
 	// The Go client turns them into *StatusError with the server's detail.
 	c := newClient(t, base, ClientOptions{})
-	_, err := c.Predict(context.Background(), "/teapot", f32([]int{1}), false)
+	_, err := c.Predict(context.Background(), "/teapot", testutil.F32([]int{1}), false)
 	var se *StatusError
 	if !errors.As(err, &se) || se.StatusCode != 418 || se.Detail != "short and stout" {
 		t.Fatalf("Predict error %v", err)
@@ -246,17 +247,17 @@ func TestBadRequests(t *testing.T) {
 		t.Fatalf("Predict error %v", err)
 	}
 	// Still serving.
-	if _, err := c.Predict(context.Background(), "/infer", f32([]int{3}), false); err != nil {
+	if _, err := c.Predict(context.Background(), "/infer", testutil.F32([]int{3}), false); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestReadRequest(t *testing.T) {
-	good := mustEncode(t, f32([]int{2}, 1, 2), tenso.Options{})
+	good := mustEncode(t, testutil.F32([]int{2}, 1, 2), tenso.Options{})
 	req := httptest.NewRequest("POST", "/", bytes.NewReader(good))
 	req.Header.Set("Content-Type", "Application/Octet-Stream; charset=binary")
 	v, err := ReadRequest(req, RequestOptions{})
-	if err != nil || !reflect.DeepEqual(f32s(v.(*tenso.Tensor)), []float32{1, 2}) {
+	if err != nil || !reflect.DeepEqual(testutil.F32s(v.(*tenso.Tensor)), []float32{1, 2}) {
 		t.Fatalf("ReadRequest: %v %v", v, err)
 	}
 	req = httptest.NewRequest("POST", "/", bytes.NewReader(good))
@@ -279,12 +280,12 @@ func TestReadRequest(t *testing.T) {
 // TestSlowloris: clients that trickle headers or bodies are cut off by the
 // server's timeouts, while another client is served meanwhile.
 func TestSlowloris(t *testing.T) {
-	checkGoroutines(t)
+	testutil.CheckGoroutines(t)
 	a := NewApp(Options{ReadHeaderTimeout: 300 * time.Millisecond, ReadTimeout: 500 * time.Millisecond, ErrorLog: quietLog()})
 	a.Endpoint("/infer", double)
 	base := startApp(t, a)
 	addr := strings.TrimPrefix(base, "http://")
-	good := mustEncode(t, f32([]int{64}), tenso.Options{})
+	good := mustEncode(t, testutil.F32([]int{64}), tenso.Options{})
 
 	// Slow body: headers complete, then half the body and silence.
 	slowBody, err := net.Dial("tcp", addr)
@@ -306,7 +307,7 @@ func TestSlowloris(t *testing.T) {
 	// Meanwhile another client is served.
 	c := newClient(t, base, ClientOptions{})
 	for i := 0; i < 5; i++ {
-		if _, err := c.Predict(context.Background(), "/infer", f32([]int{8}), false); err != nil {
+		if _, err := c.Predict(context.Background(), "/infer", testutil.F32([]int{8}), false); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -330,8 +331,8 @@ func TestSlowloris(t *testing.T) {
 // TestTruncatedResponse: servers that end a response early give a clear
 // error wrapping io.ErrUnexpectedEOF, in Predict and StreamPredict.
 func TestTruncatedResponse(t *testing.T) {
-	checkGoroutines(t)
-	packet := mustEncode(t, f32([]int{1024}), tenso.Options{})
+	testutil.CheckGoroutines(t)
+	packet := mustEncode(t, testutil.F32([]int{1024}), tenso.Options{})
 	for _, mode := range []string{"short content-length", "close mid-body", "chunked cut"} {
 		t.Run(mode, func(t *testing.T) {
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -364,11 +365,11 @@ func TestTruncatedResponse(t *testing.T) {
 			}()
 			defer func() { ln.Close(); wg.Wait() }()
 			c := newClient(t, "http://"+ln.Addr().String(), ClientOptions{})
-			_, err = c.Predict(context.Background(), "/infer", f32([]int{4}), false)
+			_, err = c.Predict(context.Background(), "/infer", testutil.F32([]int{4}), false)
 			if !errors.Is(err, io.ErrUnexpectedEOF) {
 				t.Errorf("Predict: %v, want io.ErrUnexpectedEOF", err)
 			}
-			_, err = c.StreamPredict(context.Background(), "/infer", f32([]int{4}))
+			_, err = c.StreamPredict(context.Background(), "/infer", testutil.F32([]int{4}))
 			if !errors.Is(err, io.ErrUnexpectedEOF) {
 				t.Errorf("StreamPredict: %v, want io.ErrUnexpectedEOF", err)
 			}
@@ -377,26 +378,26 @@ func TestTruncatedResponse(t *testing.T) {
 }
 
 func TestResponseLimits(t *testing.T) {
-	checkGoroutines(t)
+	testutil.CheckGoroutines(t)
 	a := NewApp(Options{})
 	a.Endpoint("/infer", identity)
 	c := newClient(t, startApp(t, a), ClientOptions{MaxResponseBytes: 1000})
-	_, err := c.Predict(context.Background(), "/infer", f32([]int{1000}), false)
+	_, err := c.Predict(context.Background(), "/infer", testutil.F32([]int{1000}), false)
 	if !errors.Is(err, tenso.ErrTooLarge) {
 		t.Errorf("Predict over MaxResponseBytes: %v", err)
 	}
-	_, err = c.StreamPredict(context.Background(), "/infer", f32([]int{1000}))
+	_, err = c.StreamPredict(context.Background(), "/infer", testutil.F32([]int{1000}))
 	if !errors.Is(err, tenso.ErrTooLarge) {
 		t.Errorf("StreamPredict over MaxResponseBytes: %v", err)
 	}
-	if _, err := c.Predict(context.Background(), "/infer", f32([]int{10}), false); err != nil {
+	if _, err := c.Predict(context.Background(), "/infer", testutil.F32([]int{10}), false); err != nil {
 		t.Fatal(err)
 	}
 }
 
 // TestStreamPredictEach reads several packets answered back to back.
 func TestStreamPredictEach(t *testing.T) {
-	checkGoroutines(t)
+	testutil.CheckGoroutines(t)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in, err := ReadRequest(r, RequestOptions{})
 		if err != nil {
@@ -414,8 +415,8 @@ func TestStreamPredictEach(t *testing.T) {
 	defer srv.Close()
 	c := newClient(t, srv.URL, ClientOptions{})
 	n := 0
-	err := c.StreamPredictEach(context.Background(), "/seq", f32([]int{3}, 1, 2, 3), func(v tenso.Value) error {
-		if got := f32s(v.(*tenso.Tensor)); !reflect.DeepEqual(got, []float32{1, 2, 3}) {
+	err := c.StreamPredictEach(context.Background(), "/seq", testutil.F32([]int{3}, 1, 2, 3), func(v tenso.Value) error {
+		if got := testutil.F32s(v.(*tenso.Tensor)); !reflect.DeepEqual(got, []float32{1, 2, 3}) {
 			return fmt.Errorf("packet %d: %v", n, got)
 		}
 		n++
@@ -424,13 +425,13 @@ func TestStreamPredictEach(t *testing.T) {
 	if err != nil || n != 10 {
 		t.Fatalf("%d packets, %v", n, err)
 	}
-	if _, err := c.StreamPredict(context.Background(), "/seq", f32([]int{1})); err == nil {
+	if _, err := c.StreamPredict(context.Background(), "/seq", testutil.F32([]int{1})); err == nil {
 		t.Fatalf("StreamPredict accepted 10 packets")
 	}
 }
 
 func TestClientHeadersAndReuse(t *testing.T) {
-	checkGoroutines(t)
+	testutil.CheckGoroutines(t)
 	a := NewApp(Options{})
 	a.Endpoint("/infer", double)
 	var conns atomic.Int32
@@ -450,7 +451,7 @@ func TestClientHeadersAndReuse(t *testing.T) {
 	defer srv.Close()
 	c := newClient(t, srv.URL+"/", ClientOptions{Header: http.Header{"Authorization": {"Bearer t0k"}}, Integrity: true})
 	for i := 0; i < 20; i++ {
-		if _, err := c.Predict(context.Background(), "infer", f32([]int{16}), i%2 == 1); err != nil {
+		if _, err := c.Predict(context.Background(), "infer", testutil.F32([]int{16}), i%2 == 1); err != nil {
 			t.Fatal(err)
 		}
 		if i == 10 { // an error answer leaves the connection reusable
@@ -470,7 +471,7 @@ func TestClientHeadersAndReuse(t *testing.T) {
 // TestConcurrencyLimit: requests over MaxConcurrent are answered 503 at
 // once; the server recovers when the slot frees.
 func TestConcurrencyLimit(t *testing.T) {
-	checkGoroutines(t)
+	testutil.CheckGoroutines(t)
 	release := make(chan struct{})
 	entered := make(chan struct{}, 1)
 	a := NewApp(Options{MaxConcurrent: 1})
@@ -482,11 +483,11 @@ func TestConcurrencyLimit(t *testing.T) {
 	c := newClient(t, startApp(t, a), ClientOptions{})
 	errc := make(chan error, 1)
 	go func() {
-		_, err := c.Predict(context.Background(), "/block", f32([]int{1}), false)
+		_, err := c.Predict(context.Background(), "/block", testutil.F32([]int{1}), false)
 		errc <- err
 	}()
 	<-entered
-	_, err := c.Predict(context.Background(), "/block", f32([]int{1}), false)
+	_, err := c.Predict(context.Background(), "/block", testutil.F32([]int{1}), false)
 	var se *StatusError
 	if !errors.As(err, &se) || se.StatusCode != 503 {
 		t.Errorf("second request: %v, want 503", err)
@@ -496,7 +497,7 @@ func TestConcurrencyLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	go func() { <-entered }()
-	if _, err := c.Predict(context.Background(), "/block", f32([]int{1}), false); err != nil {
+	if _, err := c.Predict(context.Background(), "/block", testutil.F32([]int{1}), false); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -504,7 +505,7 @@ func TestConcurrencyLimit(t *testing.T) {
 // TestGracefulShutdown: a request in flight when the context is cancelled
 // completes; Serve then returns nil and new connections are refused.
 func TestGracefulShutdown(t *testing.T) {
-	checkGoroutines(t)
+	testutil.CheckGoroutines(t)
 	entered := make(chan struct{})
 	a := NewApp(Options{})
 	a.Endpoint("/slow", func(ctx context.Context, in tenso.Value) (tenso.Value, error) {
@@ -512,17 +513,14 @@ func TestGracefulShutdown(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 		return in, nil
 	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := testutil.Loopback(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Serve(ctx, ln) }()
 	c := newClient(t, "http://"+ln.Addr().String(), ClientOptions{})
 	res := make(chan error, 1)
 	go func() {
-		_, err := c.Predict(context.Background(), "/slow", f32([]int{2}), false)
+		_, err := c.Predict(context.Background(), "/slow", testutil.F32([]int{2}), false)
 		res <- err
 	}()
 	<-entered
@@ -533,18 +531,18 @@ func TestGracefulShutdown(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("Serve: %v", err)
 	}
-	if _, err := c.Predict(context.Background(), "/slow", f32([]int{2}), false); err == nil {
+	if _, err := c.Predict(context.Background(), "/slow", testutil.F32([]int{2}), false); err == nil {
 		t.Error("served after shutdown")
 	}
 }
 
 // TestChunkedRequest: a request body without Content-Length is read.
 func TestChunkedRequest(t *testing.T) {
-	checkGoroutines(t)
+	testutil.CheckGoroutines(t)
 	a := NewApp(Options{})
 	a.Endpoint("/infer", double)
 	base := startApp(t, a)
-	packet := mustEncode(t, f32([]int{50000}), tenso.Options{})
+	packet := mustEncode(t, testutil.F32([]int{50000}), tenso.Options{})
 	req, _ := http.NewRequest("POST", base+"/infer", io.MultiReader(bytes.NewReader(packet)))
 	req.Header.Set("Content-Type", ContentType)
 	resp, err := http.DefaultClient.Do(req)
@@ -554,7 +552,7 @@ func TestChunkedRequest(t *testing.T) {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	v, err := tenso.Decode(body)
-	if resp.StatusCode != 200 || err != nil || f32s(v.(*tenso.Tensor))[49999] != 2*49999 {
+	if resp.StatusCode != 200 || err != nil || testutil.F32s(v.(*tenso.Tensor))[49999] != 2*49999 {
 		t.Fatalf("chunked: %d %v", resp.StatusCode, err)
 	}
 }
@@ -563,12 +561,12 @@ func TestChunkedRequest(t *testing.T) {
 // back to back by the client; a failure mid-stream reaches the client as a
 // truncated stream.
 func TestStreamEndpoint(t *testing.T) {
-	checkGoroutines(t)
+	testutil.CheckGoroutines(t)
 	a := NewApp(Options{ErrorLog: quietLog()})
 	a.StreamEndpoint("/seq", func(ctx context.Context, in tenso.Value, send func(tenso.Value) error) error {
 		n := len(in.(*tenso.Tensor).Data) / 4
 		for i := 0; i < n; i++ {
-			if err := send(f32([]int{2}, float32(i), float32(-i))); err != nil {
+			if err := send(testutil.F32([]int{2}, float32(i), float32(-i))); err != nil {
 				return err
 			}
 		}
@@ -579,23 +577,23 @@ func TestStreamEndpoint(t *testing.T) {
 	}, Integrity(true), Compress(true))
 	c := newClient(t, startApp(t, a), ClientOptions{})
 	var got [][]float32
-	err := c.StreamPredictEach(context.Background(), "/seq", f32([]int{50}), func(v tenso.Value) error {
-		got = append(got, f32s(v.(*tenso.Tensor)))
+	err := c.StreamPredictEach(context.Background(), "/seq", testutil.F32([]int{50}), func(v tenso.Value) error {
+		got = append(got, testutil.F32s(v.(*tenso.Tensor)))
 		return nil
 	})
 	if err != nil || len(got) != 50 || !reflect.DeepEqual(got[49], []float32{49, -49}) {
 		t.Fatalf("%d values, %v", len(got), err)
 	}
 	got = nil
-	err = c.StreamPredictEach(context.Background(), "/seq", f32([]int{3}), func(v tenso.Value) error {
-		got = append(got, f32s(v.(*tenso.Tensor)))
+	err = c.StreamPredictEach(context.Background(), "/seq", testutil.F32([]int{3}), func(v tenso.Value) error {
+		got = append(got, testutil.F32s(v.(*tenso.Tensor)))
 		return nil
 	})
 	if err == nil || len(got) != 3 {
 		t.Fatalf("failure mid-stream: %d values, %v", len(got), err)
 	}
 	// Zero values: an error status.
-	_, err = c.Predict(context.Background(), "/seq", f32([]int{0}), false)
+	_, err = c.Predict(context.Background(), "/seq", testutil.F32([]int{0}), false)
 	var se *StatusError
 	if !errors.As(err, &se) || se.StatusCode != 500 {
 		t.Fatalf("empty stream: %v", err)
@@ -605,8 +603,8 @@ func TestStreamEndpoint(t *testing.T) {
 // TestStreamPredictStalledServer: a context deadline interrupts a
 // StreamPredict whose server stalls mid-packet, and nothing leaks.
 func TestStreamPredictStalledServer(t *testing.T) {
-	checkGoroutines(t)
-	packet := mustEncode(t, f32([]int{4096}), tenso.Options{})
+	testutil.CheckGoroutines(t)
+	packet := mustEncode(t, testutil.F32([]int{4096}), tenso.Options{})
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
@@ -624,7 +622,7 @@ func TestStreamPredictStalledServer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := c.StreamPredict(ctx, "/x", f32([]int{1}))
+	_, err := c.StreamPredict(ctx, "/x", testutil.F32([]int{1}))
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("stalled server: %v, want context.DeadlineExceeded", err)
 	}
@@ -635,7 +633,7 @@ func TestStreamPredictStalledServer(t *testing.T) {
 
 // TestConcurrentClients: many goroutines share one Client and one App.
 func TestConcurrentClients(t *testing.T) {
-	checkGoroutines(t)
+	testutil.CheckGoroutines(t)
 	a := NewApp(Options{})
 	a.Endpoint("/infer", double)
 	c := newClient(t, startApp(t, a), ClientOptions{})
@@ -647,9 +645,9 @@ func TestConcurrentClients(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < 30; i++ {
 				n := 1 + (g*31+i)%5000
-				out, err := c.Predict(context.Background(), "/infer", f32([]int{n}, float32(g)), i%3 == 0)
+				out, err := c.Predict(context.Background(), "/infer", testutil.F32([]int{n}, float32(g)), i%3 == 0)
 				if err == nil {
-					if got := f32s(out.(*tenso.Tensor)); len(got) != n || got[0] != 2*float32(g) {
+					if got := testutil.F32s(out.(*tenso.Tensor)); len(got) != n || got[0] != 2*float32(g) {
 						err = fmt.Errorf("goroutine %d call %d: wrong answer", g, i)
 					}
 				}

@@ -10,68 +10,20 @@ import (
 	"net"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/internal/testutil"
 )
-
-func checkGoroutines(t *testing.T) {
-	t.Helper()
-	before := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		deadline := time.Now().Add(5 * time.Second)
-		n := 0
-		for {
-			n = runtime.NumGoroutine()
-			if n <= before || time.Now().After(deadline) {
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		if n > before {
-			buf := make([]byte, 1<<20)
-			t.Errorf("goroutine leak: %d before, %d after\n%s", before, n, buf[:runtime.Stack(buf, true)])
-		}
-	})
-}
-
-func f32(shape []int, vals ...float32) *tenso.Tensor {
-	n := 1
-	for _, d := range shape {
-		n *= d
-	}
-	b := make([]byte, 4*n)
-	for i := 0; i < n; i++ {
-		v := float32(i)
-		if i < len(vals) {
-			v = vals[i]
-		}
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
-	}
-	return &tenso.Tensor{DType: tenso.Float32, Shape: shape, Data: b}
-}
-
-func f32s(v tenso.Value) []float32 {
-	t := v.(*tenso.Tensor)
-	out := make([]float32, len(t.Data)/4)
-	for i := range out {
-		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(t.Data[4*i:]))
-	}
-	return out
-}
 
 func echo(_ context.Context, in tenso.Value) (tenso.Value, error) { return in, nil }
 
 // listeners returns a TCP and a Unix listener.
 func listeners(t *testing.T) map[string]net.Listener {
 	t.Helper()
-	tcp, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tcp := testutil.Loopback(t)
 	unix, err := net.Listen("unix", filepath.Join(t.TempDir(), "tenso.sock"))
 	if err != nil {
 		t.Fatal(err)
@@ -81,21 +33,13 @@ func listeners(t *testing.T) map[string]net.Listener {
 
 func serve(t *testing.T, ln net.Listener, h Handler, o Options) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, ln, h, o) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	})
+	testutil.Serve(t, func(ctx context.Context) error { return Serve(ctx, ln, h, o) })
 }
 
 // TestBackToBack pipelines many packets of several kinds each way over TCP
 // and Unix sockets: the client writes all of them before reading answers.
 func TestBackToBack(t *testing.T) {
-	checkGoroutines(t)
+	testutil.CheckGoroutines(t)
 	for network, ln := range listeners(t) {
 		t.Run(network, func(t *testing.T) {
 			serve(t, ln, echo, Options{})
@@ -108,13 +52,13 @@ func TestBackToBack(t *testing.T) {
 			values := func(i int) tenso.Value {
 				switch i % 4 {
 				case 0:
-					return f32([]int{i%7 + 1, 3}, float32(i))
+					return testutil.F32([]int{i%7 + 1, 3}, float32(i))
 				case 1:
 					return tenso.NewStrings(fmt.Sprint("packet ", i), "", "ünïcode")
 				case 2:
-					return (&tenso.Bundle{}).Add("x", f32([]int{100}, float32(i))).Add("y", &tenso.Tensor{DType: tenso.Uint8, Shape: []int{3}, Data: []byte{1, 2, byte(i)}})
+					return (&tenso.Bundle{}).Add("x", testutil.F32([]int{100}, float32(i))).Add("y", &tenso.Tensor{DType: tenso.Uint8, Shape: []int{3}, Data: []byte{1, 2, byte(i)}})
 				default:
-					return f32([]int{}, float32(i)) // 0-d
+					return testutil.F32([]int{}, float32(i)) // 0-d
 				}
 			}
 			sent := make(chan error, 1)
@@ -154,11 +98,11 @@ func TestBackToBack(t *testing.T) {
 // TestStalledPeer: a context deadline interrupts a read from a peer that
 // sends nothing, or stops mid-packet.
 func TestStalledPeer(t *testing.T) {
-	checkGoroutines(t)
+	testutil.CheckGoroutines(t)
 	for network, ln := range listeners(t) {
 		t.Run(network, func(t *testing.T) {
 			defer ln.Close()
-			p, _ := tenso.Encode(f32([]int{1000}), tenso.Options{})
+			p, _ := tenso.Encode(testutil.F32([]int{1000}), tenso.Options{})
 			accepted := make(chan net.Conn, 2)
 			go func() {
 				for {
@@ -200,9 +144,9 @@ func TestStalledPeer(t *testing.T) {
 
 // TestPeerClosesMidPacket: the stream ends inside a packet.
 func TestPeerClosesMidPacket(t *testing.T) {
-	checkGoroutines(t)
+	testutil.CheckGoroutines(t)
 	a, b := net.Pipe()
-	p, _ := tenso.Encode(f32([]int{64}), tenso.Options{})
+	p, _ := tenso.Encode(testutil.F32([]int{64}), tenso.Options{})
 	go func() { a.Write(p); a.Write(p[:70]); a.Close() }()
 	c := NewConn(b, Options{})
 	defer c.Close()
@@ -218,7 +162,7 @@ func TestPeerClosesMidPacket(t *testing.T) {
 // stream, a failing handler and an idle peer each close only their own
 // connection; the server keeps answering others.
 func TestServeBadPeers(t *testing.T) {
-	checkGoroutines(t)
+	testutil.CheckGoroutines(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -231,8 +175,8 @@ func TestServeBadPeers(t *testing.T) {
 	}
 	serve(t, ln, h, Options{IdleTimeout: 300 * time.Millisecond})
 	addr := ln.Addr().String()
-	good, _ := tenso.Encode(f32([]int{8}), tenso.Options{})
-	compressed, _ := tenso.Encode(f32([]int{1024}), tenso.Options{Compress: true})
+	good, _ := tenso.Encode(testutil.F32([]int{8}), tenso.Options{})
+	compressed, _ := tenso.Encode(testutil.F32([]int{1024}), tenso.Options{Compress: true})
 	bads := map[string][]byte{
 		"garbage":        []byte("GET / HTTP/1.1\r\n\r\n"),
 		"bad version":    append([]byte("TNSO\x09"), make([]byte, 40)...),
@@ -262,8 +206,8 @@ func TestServeBadPeers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	out, err := c.Predict(context.Background(), f32([]int{3}, 1, 2, 3))
-	if err != nil || !reflect.DeepEqual(f32s(out), []float32{1, 2, 3}) {
+	out, err := c.Predict(context.Background(), testutil.F32([]int{3}, 1, 2, 3))
+	if err != nil || !reflect.DeepEqual(testutil.F32s(out), []float32{1, 2, 3}) {
 		t.Fatalf("good client after bad ones: %v %v", out, err)
 	}
 }
@@ -278,7 +222,7 @@ func mustEncode(v tenso.Value) []byte {
 
 // hugeShape is a v4 dense header declaring 2^32-1 × 2^32-1 elements.
 func hugeShape() []byte {
-	p := mustEncode(f32([]int{1, 1}))
+	p := mustEncode(testutil.F32([]int{1, 1}))
 	binary.LittleEndian.PutUint32(p[10:], math.MaxUint32)
 	binary.LittleEndian.PutUint32(p[14:], math.MaxUint32)
 	return p[:18]
@@ -287,21 +231,21 @@ func hugeShape() []byte {
 // TestWriterRefusesCompressedDense: the stream writer refuses a top-level
 // compressed tensor before writing anything; inside a bundle it streams.
 func TestWriterRefusesCompressedDense(t *testing.T) {
-	checkGoroutines(t)
+	testutil.CheckGoroutines(t)
 	a, b := net.Pipe()
 	defer a.Close()
 	defer b.Close()
 	ca := NewConn(a, Options{Encode: tenso.Options{Compress: true}})
-	if err := ca.Send(f32([]int{256})); !errors.Is(err, tenso.ErrUnframed) {
+	if err := ca.Send(testutil.F32([]int{256})); !errors.Is(err, tenso.ErrUnframed) {
 		t.Fatalf("compressed dense: %v, want ErrUnframed", err)
 	}
 	ca = NewConn(a, Options{Encode: tenso.Options{Compress: true}})
-	go ca.Send((&tenso.Bundle{}).Add("t", f32([]int{256})))
+	go ca.Send((&tenso.Bundle{}).Add("t", testutil.F32([]int{256})))
 	v, err := NewConn(b, Options{}).Recv(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := f32s(v.(*tenso.Bundle).Get("t")); got[255] != 255 {
+	if got := testutil.F32s(v.(*tenso.Bundle).Get("t")); got[255] != 255 {
 		t.Fatalf("bundle value %v", got[255])
 	}
 }
