@@ -16,7 +16,7 @@ JS_BENCH_MS ?= 200
 TEST_EXTRA += bench-smoke
 
 bench: bench-node
-	cd bench && $(GO) run ./cmd/report -benchtime $(BENCHTIME) -count $(BENCHCOUNT)
+	cd bench && $(GO) run ./cmd/report -benchtime $(BENCHTIME) -count $(BENCHCOUNT) -readme ../README.md
 
 # Needs js/tenso.wasm (make wasm); without it bench.mjs still runs the peers
 # and RESULTS.md says Tenso was not run in Node.

@@ -68,6 +68,7 @@ func main() {
 	raw := flag.String("json", "results-go.json", "raw Go results (input with -from)")
 	from := flag.Bool("from", false, "re-render from -json instead of measuring")
 	jsPath := flag.String("js", "js/results.json", "Node.js results to include")
+	readme := flag.String("readme", "", "README.md whose bench-summary section is rewritten (empty: none)")
 	flag.Parse()
 	if err := flag.Set("test.benchtime", *benchtime); err != nil {
 		fatal(err)
@@ -102,7 +103,68 @@ func main() {
 	if err := chart(&run, *png); err != nil {
 		fatal(err)
 	}
+	if *readme != "" {
+		if err := updateReadme(*readme, &run); err != nil {
+			fatal(err)
+		}
+	}
 	fmt.Fprintf(os.Stderr, "wrote %s and %s\n", *md, *png)
+}
+
+// summary renders the decode and encode tables of time relative to Tenso;
+// RESULTS.md and README.md (between its bench-summary markers) show it.
+func summary(run *goRun) string {
+	var w strings.Builder
+	m := index(run.Results)
+	names := codecOrder(run.Results)
+	for _, op := range []string{"decode", "encode"} {
+		fmt.Fprintf(&w, "**%s** (Tenso: `tenso.%s`)\n\n| format |", op, map[string]string{"decode": "Decode", "encode": "Encode"}[op])
+		for _, c := range run.Cases {
+			fmt.Fprintf(&w, " %s |", c[0])
+		}
+		fmt.Fprintf(&w, "\n|---|")
+		for range run.Cases {
+			fmt.Fprintf(&w, "---:|")
+		}
+		fmt.Fprintln(&w)
+		for _, n := range names {
+			if _, ok := m[key{run.Cases[0][0], n, op}]; !ok {
+				continue
+			}
+			fmt.Fprintf(&w, "| %s |", n)
+			for _, c := range run.Cases {
+				fmt.Fprintf(&w, " %s |", fmtRatio(ratio(m, c[0], n, op, "tenso", op)))
+			}
+			fmt.Fprintln(&w)
+		}
+		fmt.Fprintln(&w)
+	}
+
+	return w.String()
+}
+
+// Markers around the generated part of README.md.
+const (
+	readmeBegin = "<!-- bench-summary:begin (written by make bench; do not edit) -->"
+	readmeEnd   = "<!-- bench-summary:end -->"
+)
+
+// updateReadme replaces the text between the markers in path with the
+// machine line and the summary tables of this run.
+func updateReadme(path string, run *goRun) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	s := string(b)
+	i, j := strings.Index(s, readmeBegin), strings.Index(s, readmeEnd)
+	if i < 0 || j < i {
+		return fmt.Errorf("%s: bench-summary markers not found", path)
+	}
+	body := fmt.Sprintf("\nMeasured by `make bench` on %s (%s, %d logical cores, %s), load average %s at the start; the same run wrote [bench/RESULTS.md](bench/RESULTS.md), which has every figure, allocation counts and library versions. Time relative to Tenso, lower is faster:\n\n%s",
+		run.Date, run.CPU, run.Cores, run.GoVersion, run.LoadStart, summary(run))
+	s = s[:i+len(readmeBegin)] + body + s[j:]
+	return os.WriteFile(path, []byte(s), 0o644)
 }
 
 func fatal(err error) {
@@ -289,30 +351,7 @@ func markdown(run *goRun, js *jsRun) string {
 	}
 	fmt.Fprintf(&w, "\n“decode” ends when the caller holds each tensor's element bytes (a view for Tenso, Arrow and safetensors; a copy for the others). Only *tenso decode+touch* also reads every element. “×tenso” divides by `tenso` encode (fresh buffer) or `tenso` decode (zero-copy) on the same case; “×copy” divides by the `copy` baseline; “1/N” means N times less time.\n\n")
 
-	fmt.Fprintf(&w, "## Summary: time relative to Tenso (lower is faster)\n\n")
-	for _, op := range []string{"decode", "encode"} {
-		fmt.Fprintf(&w, "**%s** (Tenso: `tenso.%s`)\n\n| format |", op, map[string]string{"decode": "Decode", "encode": "Encode"}[op])
-		for _, c := range run.Cases {
-			fmt.Fprintf(&w, " %s |", c[0])
-		}
-		fmt.Fprintf(&w, "\n|---|")
-		for range run.Cases {
-			fmt.Fprintf(&w, "---:|")
-		}
-		fmt.Fprintln(&w)
-		for _, n := range names {
-			if _, ok := m[key{run.Cases[0][0], n, op}]; !ok {
-				continue
-			}
-			fmt.Fprintf(&w, "| %s |", n)
-			for _, c := range run.Cases {
-				fmt.Fprintf(&w, " %s |", fmtRatio(ratio(m, c[0], n, op, "tenso", op)))
-			}
-			fmt.Fprintln(&w)
-		}
-		fmt.Fprintln(&w)
-	}
-
+	fmt.Fprintf(&w, "## Summary: time relative to Tenso (lower is faster)\n\n%s", summary(run))
 	fmt.Fprintf(&w, "## Go: every figure\n\n![encode and decode time per format and case, log scale](results.png)\n\n")
 	for _, c := range run.Cases {
 		fmt.Fprintf(&w, "### %s — %s\n\n", c[0], c[1])
