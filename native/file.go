@@ -6,12 +6,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"sync"
 	"unsafe"
 
 	tenso "github.com/tenso-go/tenso"
 	"github.com/tenso-go/tenso/core"
+	"github.com/tenso-go/tenso/internal/memfault"
 )
 
 // Errors of this package; match with errors.Is. Both also match
@@ -250,17 +250,9 @@ func (lf *File) Close() error {
 // guard turns a memory fault (SIGBUS on a truncated mapping) raised on this
 // goroutine into ErrFault.
 func guard(err *error) func() {
-	old := debug.SetPanicOnFault(true)
-	return func() {
-		debug.SetPanicOnFault(old)
-		if r := recover(); r != nil {
-			if re, ok := r.(interface{ Addr() uintptr }); ok {
-				*err = fmt.Errorf("%w (address %#x)", ErrFault, re.Addr())
-				return
-			}
-			panic(r)
-		}
-	}
+	return memfault.Guard(err, func(addr uintptr) error {
+		return fmt.Errorf("%w (address %#x)", ErrFault, addr)
+	})
 }
 
 // DumpOptions configure DumpFile. The zero value writes the default

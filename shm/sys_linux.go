@@ -8,13 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/tenso-go/tenso/internal/memfault"
 )
 
 // shmDir is where Linux (glibc's shm_open, and so Python's
@@ -135,17 +136,9 @@ func Unlink(name string) error {
 //
 //	defer guard(&err)()
 func guard(err *error) func() {
-	old := debug.SetPanicOnFault(true)
-	return func() {
-		debug.SetPanicOnFault(old)
-		if r := recover(); r != nil {
-			if re, ok := r.(interface{ Addr() uintptr }); ok {
-				*err = fmt.Errorf("%w (fault at %#x)", ErrFault, re.Addr())
-				return
-			}
-			panic(r)
-		}
-	}
+	return memfault.Guard(err, func(addr uintptr) error {
+		return fmt.Errorf("%w (fault at %#x)", ErrFault, addr)
+	})
 }
 
 // Monotonic clock in seconds, the same clock as Python's time.monotonic()
