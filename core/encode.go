@@ -170,6 +170,30 @@ func alignFlags(a int64) (uint16, int64) {
 	return FlagCustAlign, 1
 }
 
+// layoutFlags validates o's alignment for a dense or quantized packet and
+// returns it with the header flags it and o.Integrity set.
+func layoutFlags(o Options) (int64, uint16, error) {
+	a, err := checkAlign(o)
+	if err != nil {
+		return 0, 0, err
+	}
+	flags, _ := alignFlags(a)
+	if o.Integrity {
+		flags |= FlagIntegrity
+	}
+	return a, flags, nil
+}
+
+// alignHeader ends the header that began at start: the alignment byte when
+// the alignment is not the default, then zeros up to a multiple of a.
+func (e *encoder) alignHeader(start, a int64) {
+	if _, extra := alignFlags(a); extra == 1 {
+		e.u8(byte(bits.TrailingZeros64(uint64(a))))
+	}
+	h := e.pos() - start
+	e.zeros(alignUp(h, a) - h)
+}
+
 func checkShape(shape []int) (int64, error) {
 	if len(shape) > maxWriteDims {
 		return 0, tooLarge("ndim %d exceeds %d", len(shape), maxWriteDims)
@@ -256,13 +280,9 @@ func (e *encoder) dense(t *Tensor, o Options) error {
 	if _, err := checkTensor(t); err != nil {
 		return err
 	}
-	a, err := checkAlign(o)
+	a, flags, err := layoutFlags(o)
 	if err != nil {
 		return err
-	}
-	flags, extra := alignFlags(a)
-	if o.Integrity {
-		flags |= FlagIntegrity
 	}
 	if o.Compress {
 		flags |= FlagCompression
@@ -270,11 +290,7 @@ func (e *encoder) dense(t *Tensor, o Options) error {
 	start := e.pos()
 	e.header(flags, t.DType, len(t.Shape), 0)
 	e.shape(t.Shape)
-	if extra == 1 {
-		e.u8(byte(bits.TrailingZeros64(uint64(a))))
-	}
-	h := e.pos() - start
-	e.zeros(alignUp(h, a) - h)
+	e.alignHeader(start, a)
 	body := t.Data
 	if o.Compress {
 		if e.seg {
@@ -337,13 +353,9 @@ func (e *encoder) quantized(q *Quantized, o Options) error {
 	if _, err := checkQuantized(q); err != nil {
 		return err
 	}
-	a, err := checkAlign(o)
+	a, flags, err := layoutFlags(o)
 	if err != nil {
 		return err
-	}
-	flags, extra := alignFlags(a)
-	if o.Integrity {
-		flags |= FlagIntegrity
 	}
 	start := e.pos()
 	e.header(flags, q.DType, len(q.Shape), 0)
@@ -372,11 +384,7 @@ func (e *encoder) quantized(q *Quantized, o Options) error {
 		_, _ = hs.Write(e.out[metaAt:])
 		_, _ = hs.Write(q.Data)
 	}
-	if extra == 1 {
-		e.u8(byte(bits.TrailingZeros64(uint64(a))))
-	}
-	h := e.pos() - start
-	e.zeros(alignUp(h, a) - h)
+	e.alignHeader(start, a)
 	e.body(q.Data)
 	if o.Integrity {
 		e.u64(hs.Sum64())
