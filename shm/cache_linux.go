@@ -861,27 +861,31 @@ func checkKey(key string) error {
 	return nil
 }
 
-// prepare encodes v (after optional quantization) into buffers.
-func prepare(v tenso.Value, o PutOptions) ([][]byte, int64, error) {
+// prepare encodes v (after optional quantization) into buffers and reads
+// the slot metadata of the packet.
+func prepare(v tenso.Value, o PutOptions) (bufs [][]byte, total int64, hdr packetMeta, err error) {
 	if o.Quantize != nil {
 		t, ok := v.(*tenso.Tensor)
 		if !ok {
-			return nil, 0, fmt.Errorf("%w: quantization needs a dense tensor, got %v", tenso.ErrInvalid, v.Kind())
+			return nil, 0, hdr, fmt.Errorf("%w: quantization needs a dense tensor, got %v", tenso.ErrInvalid, v.Kind())
 		}
 		q, err := quantize(t, *o.Quantize)
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, hdr, err
 		}
 		v = q
 	}
-	bufs, total, err := core.Segments(v, o.Encode)
+	bufs, total, err = core.Segments(v, o.Encode)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, hdr, err
 	}
 	if total > maxPacket {
-		return nil, 0, fmt.Errorf("%w: packet of %d bytes; cache entries are below 4 GiB", ErrTooLarge, total)
+		return nil, 0, hdr, fmt.Errorf("%w: packet of %d bytes; cache entries are below 4 GiB", ErrTooLarge, total)
 	}
-	return bufs, total, nil
+	if err := hdr.fill(bufs, total); err != nil {
+		return nil, 0, hdr, err
+	}
+	return bufs, total, hdr, nil
 }
 
 // Put stores v under key (at most 128 bytes of UTF-8). An existing entry is
@@ -896,12 +900,8 @@ func (c *Cache) Put(key string, v tenso.Value, o PutOptions) (err error) {
 	if o.TTL < 0 {
 		return fmt.Errorf("%w: negative TTL", tenso.ErrInvalid)
 	}
-	bufs, total, err := prepare(v, o)
+	bufs, total, hdr, err := prepare(v, o)
 	if err != nil {
-		return err
-	}
-	var hdr packetMeta
-	if err := hdr.fill(bufs, total); err != nil {
 		return err
 	}
 	end, err := c.begin()
@@ -927,12 +927,8 @@ func (c *Cache) Update(key string, v tenso.Value, o tenso.Options) (err error) {
 	if err := checkKey(key); err != nil {
 		return err
 	}
-	bufs, total, err := prepare(v, PutOptions{Encode: o})
+	bufs, total, hdr, err := prepare(v, PutOptions{Encode: o})
 	if err != nil {
-		return err
-	}
-	var hdr packetMeta
-	if err := hdr.fill(bufs, total); err != nil {
 		return err
 	}
 	end, err := c.begin()

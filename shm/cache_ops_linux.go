@@ -43,6 +43,29 @@ func (c *Cache) hit(i uint32, now float64) error {
 
 func (c *Cache) miss() { c.put64(hMisses, c.u64(hMisses)+1) }
 
+// get looks key up for Get and GetPacket, counting a hit or a miss, and
+// returns its packet: a view into the pool, or a private copy if copied.
+// The caller holds the cache (begin) and guards against faults.
+func (c *Cache) get(key string, copied bool) (p []byte, err error) {
+	err = c.withRepair(func() error {
+		now := monotonic()
+		i, ok, err := c.find(key, now)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			c.miss()
+			return fmt.Errorf("%w: %q", ErrNotFound, key)
+		}
+		p = c.entryPacket(i)
+		if copied {
+			p = alignedCopy(p)
+		}
+		return c.hit(i, now)
+	})
+	return p, err
+}
+
 // Get returns the value stored under key without copying it: its tensor
 // data are views into the shared pool (see View for how long they stay
 // valid). A missing or expired key is ErrNotFound. Get moves the entry to
@@ -57,20 +80,7 @@ func (c *Cache) Get(key string) (view View, err error) {
 	}
 	defer end()
 	defer guard(&err)()
-	var p []byte
-	err = c.withRepair(func() error {
-		now := monotonic()
-		i, ok, err := c.find(key, now)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			c.miss()
-			return fmt.Errorf("%w: %q", ErrNotFound, key)
-		}
-		p = c.entryPacket(i)
-		return c.hit(i, now)
-	})
+	p, err := c.get(key, false)
 	if err != nil {
 		return View{}, err
 	}
@@ -107,20 +117,7 @@ func (c *Cache) GetPacket(key string) (p []byte, err error) {
 	}
 	defer end()
 	defer guard(&err)()
-	err = c.withRepair(func() error {
-		now := monotonic()
-		i, ok, err := c.find(key, now)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			c.miss()
-			return fmt.Errorf("%w: %q", ErrNotFound, key)
-		}
-		p = alignedCopy(c.entryPacket(i))
-		return c.hit(i, now)
-	})
-	return p, err
+	return c.get(key, true)
 }
 
 // Info describes the entry key from its slot, without decoding the packet
