@@ -222,39 +222,35 @@ func (c *Client) Predict(ctx context.Context, path string, v tenso.Value, compre
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.do(ctx, path, bufs, total)
-	if err != nil {
-		return nil, err
-	}
-	defer drainClose(resp.Body)
-	body, _, err := readBody(resp.Body, resp.ContentLength, c.opts.MaxResponseBytes, false)
-	if err != nil {
-		return nil, responseError(path, err)
-	}
-	out, err := tenso.DecodeWith(body, c.opts.Limits)
-	if err != nil {
-		return nil, fmt.Errorf("tensohttp: POST %s: response: %w", path, err)
-	}
-	return out, nil
+	_, out, err := c.post(ctx, path, bufs, total)
+	return out, err
 }
 
 // PredictPacket posts an already encoded packet (sent byte for byte) and
 // returns the response packet, checked to decode. It is what `tenso
 // predict` uses.
 func (c *Client) PredictPacket(ctx context.Context, path string, packet []byte) ([]byte, error) {
-	resp, err := c.do(ctx, path, [][]byte{packet}, int64(len(packet)))
+	body, _, err := c.post(ctx, path, [][]byte{packet}, int64(len(packet)))
+	return body, err
+}
+
+// post sends the packet in bufs (total bytes) to path and returns the
+// response packet with its decoded value.
+func (c *Client) post(ctx context.Context, path string, bufs [][]byte, total int64) ([]byte, tenso.Value, error) {
+	resp, err := c.do(ctx, path, bufs, total)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer drainClose(resp.Body)
 	body, _, err := readBody(resp.Body, resp.ContentLength, c.opts.MaxResponseBytes, false)
 	if err != nil {
-		return nil, responseError(path, err)
+		return nil, nil, responseError(path, err)
 	}
-	if _, err := tenso.DecodeWith(body, c.opts.Limits); err != nil {
-		return nil, fmt.Errorf("tensohttp: POST %s: response: %w", path, err)
+	out, err := tenso.DecodeWith(body, c.opts.Limits)
+	if err != nil {
+		return nil, nil, fmt.Errorf("tensohttp: POST %s: response: %w", path, err)
 	}
-	return body, nil
+	return body, out, nil
 }
 
 // responseError turns a readBody refusal of a response into a client error.
