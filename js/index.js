@@ -250,7 +250,13 @@ export function decode(input) {
     }
   }
   let big = false;
-  if (rc === -2) {
+  if (total <= prefixMax) {
+    // A small packet fits the fixed prefix buffer: one call, no reserve.
+    views();
+    m8.set(bytes, prefixPtr);
+    crossings++;
+    rc = ex.tenso_decode(prefixPtr, total, total);
+  } else if (rc === -2) {
     crossings++;
     const ptr = ex.tenso_reserve(total);
     views();

@@ -39,9 +39,14 @@ var (
 	errMsg  []byte
 	live    any // keeps the last result (and what it points into) reachable
 	scratch []byte
-	// fastWords holds the fast path's layout, so that it allocates nothing
-	// beyond what Inspect does.
-	fastWords [8 + core.DefaultMaxDims]uint32
+	// The dense fast path of tenso_decode: the parsed header, the layout
+	// words and the reusable buffer for decompressed bodies (allocation-free
+	// once warm).
+	frame     core.DenseFrame
+	fastWords [6 + core.DefaultMaxDims]uint32
+	body      []byte
+	// slowWords is reused for the layout words of core.Decode's results.
+	slowWords []uint32
 	pinned    = map[uintptr][]byte{}
 )
 
@@ -61,9 +66,7 @@ func mem(p unsafe.Pointer, n uint32) []byte {
 
 func setResult(b []byte, keep any) int32 {
 	live = keep
-	state[0] = addr(b)
-	state[1] = uint32(len(b))
-	state[2], state[3], state[4], state[5], state[6] = 0, 0, errNone, 0, 0
+	setWords(b)
 	return rcOK
 }
 
@@ -161,45 +164,77 @@ func tensoRelease() { live = nil; state[0], state[1] = 0, 0 }
 // then views in its own buffer; any other packet returns rcNeedFull.
 // The result is the layout (layout.go).
 //
+// Top-level dense packets take an allocation-free path (core.ParseDenseFrame
+// and core.FinishDense accept exactly what core.Decode accepts; anything
+// else, errors included, goes through core.Decode): Go's allocator and
+// garbage collector dominate a small decode under wasm.
+//
 //go:wasmexport tenso_decode
 func tensoDecode(p unsafe.Pointer, n, total uint32) int32 {
 	in := mem(p, n)
 	if n < total {
-		lay, ok := decodeHeaderOnly(in, int64(total))
-		if !ok {
+		if !core.ParseDenseFrame(&frame, in, int64(total)) || frame.Compressed || frame.Integrity {
 			live = nil
 			return rcNeedFull
 		}
-		return setResult(lay, lay)
+		return denseResult(srcInput, uint32(frame.BodyOffset))
+	}
+	if core.ParseDenseFrame(&frame, in, int64(n)) && frame.DataSize <= 1<<32-1 {
+		var dst []byte
+		if frame.Compressed {
+			dst = bodyBuffer(frame.DataSize)
+		}
+		if core.FinishDense(&frame, in, dst) {
+			if !frame.Compressed {
+				return denseResult(srcInput, uint32(frame.BodyOffset))
+			}
+			if len(dst) == 0 {
+				return denseResult(srcInput, 0)
+			}
+			return denseResult(srcWasm, addr(dst))
+		}
 	}
 	v, err := core.Decode(in)
 	if err != nil {
 		return setError(err)
 	}
-	w := layoutWriter{base: uintptr(p), n: uintptr(n)}
+	w := layoutWriter{w: slowWords[:0], base: uintptr(p), n: uintptr(n)}
 	w.value(v)
-	b := w.bytes()
-	return setResult(b, [2]any{v, b})
+	slowWords = w.w
+	live = v // keeps what the layout points into; the words are slowWords
+	setWords(w.bytes())
+	return rcOK
 }
 
-// decodeHeaderOnly is the zero-copy fast path: the header of a top-level
-// dense, uncompressed packet without footer fully determines the value.
-func decodeHeaderOnly(prefix []byte, total int64) ([]byte, bool) {
-	info, err := core.Inspect(prefix)
-	if err != nil || info.Kind != core.KindDense || info.Compressed || info.Integrity {
-		return nil, false
+// bodyBuffer returns n bytes for a decompressed dense body. The buffer is
+// reused by the next decode: hosts copy a src-1 range out before calling
+// the module again (and memory the module once had is never returned to
+// the host anyway, so keeping it costs nothing a fresh allocation would
+// not). Reuse also skips zeroing: LZ4 decoding writes every byte.
+func bodyBuffer(n int64) []byte {
+	if int64(cap(body)) < n {
+		body = nil
+		body = make([]byte, n)
 	}
-	end := int64(info.BodyOffset) + info.DataSize
-	if info.DataSize < 0 || end > total || end > 1<<32-1 {
-		return nil, false
-	}
-	w := layoutWriter{w: fastWords[:0]}
-	w.put(uint32(core.KindDense), uint32(info.DType), uint32(len(info.Shape)))
-	for _, d := range info.Shape {
-		w.put(uint32(d))
-	}
-	w.put(srcInput, uint32(info.BodyOffset), uint32(info.DataSize))
-	return w.bytes(), true
+	return body[:n]
+}
+
+// denseResult writes the layout of the dense value in frame, whose body is
+// the range (src, off, frame.DataSize), into fastWords.
+func denseResult(src, off uint32) int32 {
+	live = nil
+	w := &fastWords
+	w[0], w[1], w[2] = uint32(core.KindDense), uint32(frame.DType), uint32(frame.NDim)
+	k := 3 + copy(w[3:3+frame.NDim], frame.Dims[:frame.NDim])
+	w[k], w[k+1], w[k+2] = src, off, uint32(frame.DataSize)
+	setWords(unsafe.Slice((*byte)(unsafe.Pointer(&w[0])), 4*(k+3)))
+	return rcOK
+}
+
+func setWords(b []byte) {
+	state[0] = addr(b)
+	state[1] = uint32(len(b))
+	state[2], state[3], state[4], state[5], state[6] = 0, 0, errNone, 0, 0
 }
 
 // tenso_inspect describes the packet header at p (n bytes) as words:
