@@ -24,9 +24,13 @@ func init() {
 }
 
 // fail prints one "tenso: …" line and returns exit status 1.
-func fail(err error) int {
+func fail(err error) int { return failNamed(err, "tenso:") }
+
+// failNamed is fail for errors whose message is already named when it
+// starts with named; other messages get the "tenso: " prefix.
+func failNamed(err error, named string) int {
 	msg := err.Error()
-	if !strings.HasPrefix(msg, "tenso:") {
+	if !strings.HasPrefix(msg, named) {
 		msg = "tenso: " + msg
 	}
 	fmt.Fprintln(os.Stderr, strings.ReplaceAll(msg, "\n", " "))

@@ -178,11 +178,6 @@ func summarize(p []byte) string {
 	return fmt.Sprintf("%s, %d bytes", v.Kind(), len(p))
 }
 
-func predictFail(err error) int {
-	msg := err.Error()
-	if !strings.HasPrefix(msg, "tenso") {
-		msg = "tenso: " + msg
-	}
-	fmt.Fprintln(os.Stderr, strings.ReplaceAll(msg, "\n", " "))
-	return 1
-}
+// predictFail is fail that also leaves the client packages' messages
+// ("tensohttp: …", "tensogrpc: …") unprefixed.
+func predictFail(err error) int { return failNamed(err, "tenso") }
