@@ -91,14 +91,19 @@ let ex = null; // the instance's exports
 let memory = null;
 let stateAddr = 0;
 let prefixMax = 0;
-let prefixPtr = 0;
+let prefixPtr = 0; // a fixed buffer of max(prefixMax, SMALL) bytes
+// Packets up to SMALL bytes are copied whole into the fixed buffer and
+// decoded in one call.
+const SMALL = 1024;
 let crossings = 0;
 let m8 = new Uint8Array(0);
 const utf8 = new TextDecoder();
 let m32 = new Uint32Array(0);
 
 function views() {
-  if (m8.buffer !== memory.buffer) {
+  // Growing the memory detaches its old buffer (length 0): no need to ask
+  // memory.buffer (a slow getter) on every call.
+  if (m8.length === 0) {
     m8 = new Uint8Array(memory.buffer);
     m32 = new Uint32Array(memory.buffer);
   }
@@ -142,7 +147,7 @@ async function instantiate(source) {
   ex._initialize();
   stateAddr = ex.tenso_state();
   prefixMax = ex.tenso_prefix_max();
-  prefixPtr = ex.tenso_alloc(prefixMax);
+  prefixPtr = ex.tenso_alloc(Math.max(prefixMax, SMALL));
   return instance;
 }
 
@@ -196,12 +201,17 @@ export function boundaryCrossings() {
 // the same verdict, so it is served without calling into wasm. This is a
 // memo of the Go parser's answer, not a second parser.
 let memo = null;
+let memoHeader = new Uint8Array(0); // the header bytes, memo.hlen of them
 
 function memoHit(bytes, total) {
   const m = memo;
   if (m === null || total < m.end) return null;
-  const h = m.header;
-  for (let i = h.length - 1; i >= 0; i--) if (bytes[i] !== h[i]) return null;
+  const h = memoHeader;
+  for (let i = m.hlen - 1; i >= 0; i--) if (bytes[i] !== h[i]) return null;
+  return memoValue(m, bytes);
+}
+
+function memoValue(m, bytes) {
   const abs = bytes.byteOffset + m.off;
   const data =
     abs % m.per === 0
@@ -210,21 +220,27 @@ function memoHit(bytes, total) {
   return { kind: "dense", dtype: m.dtype, shape: m.shape.slice(), data };
 }
 
+// remember memoizes a fast-path result (no allocation beyond its shape
+// array and the memo record) and returns the memo.
 function remember(bytes) {
   // Layout of a fast-path result: kind, dtype, ndim, dims..., src, off, len.
   let w = m32[stateAddr >>> 2] >>> 2;
-  if (m32[w] !== KIND.dense) return;
+  if (m32[w] !== KIND.dense) return (memo = null);
   const dt = DTYPES[m32[w + 1]];
   const ndim = m32[w + 2];
-  const shape = Array.from(m32.subarray(w + 3, w + 3 + ndim));
+  const shape = new Array(ndim);
+  for (let i = 0; i < ndim; i++) shape[i] = m32[w + 3 + i];
   w += 3 + ndim;
   const off = m32[w + 1];
   const len = m32[w + 2];
   const per = dt[1].BYTES_PER_ELEMENT;
-  memo = {
-    header: bytes.slice(0, off), end: off + len, off, len, count: len / per, per,
+  if (memoHeader.length < off) memoHeader = new Uint8Array(Math.max(off, 256));
+  if (off <= 128) for (let i = 0; i < off; i++) memoHeader[i] = bytes[i];
+  else memoHeader.set(bytes.subarray(0, off));
+  return (memo = {
+    hlen: off, end: off + len, off, len, count: len / per, per,
     make: FACTORIES.get(dt[1]), dtype: dt[0], shape,
-  };
+  });
 }
 
 /**
@@ -237,7 +253,7 @@ export function decode(input) {
   const bytes = toBytes(input);
   const total = bytes.length;
   let rc = -2;
-  if (total > prefixMax) {
+  if (total > SMALL) {
     const hit = memoHit(bytes, total);
     if (hit !== null) return hit;
     views();
@@ -246,12 +262,13 @@ export function decode(input) {
     rc = ex.tenso_decode(prefixPtr, prefixMax, total);
     if (rc === 0) {
       views();
-      remember(bytes);
+      const m = remember(bytes);
+      if (m !== null) return memoValue(m, bytes);
     }
   }
   let big = false;
-  if (total <= prefixMax) {
-    // A small packet fits the fixed prefix buffer: one call, no reserve.
+  if (total <= SMALL) {
+    // A small packet fits the fixed buffer: one call, no reserve.
     views();
     m8.set(bytes, prefixPtr);
     crossings++;

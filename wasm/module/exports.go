@@ -30,9 +30,9 @@ const (
 )
 
 // prefixMax is the most bytes a host needs to copy in for the zero-copy fast
-// path of tenso_decode (a dense header is at most 10+4*32+1 bytes, padding up
-// to the body offset included for alignments up to 1 KiB).
-const prefixMax = 1024
+// path of tenso_decode: a dense header is at most 10+4*32+1 bytes, and the
+// padding up to the body offset is never read.
+const prefixMax = 256
 
 var (
 	state   [8]uint32
