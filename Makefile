@@ -7,7 +7,7 @@ TEST_EXTRA :=
 
 include $(wildcard mk/*.mk)
 
-test: vet gotest gotest-purego $(TEST_EXTRA)
+test: vet check gotest gotest-purego $(TEST_EXTRA)
 
 fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
