@@ -150,8 +150,7 @@ func (c *Codec) Decode(ctx context.Context, packet []byte) (tenso.Value, error) 
 		if !ok {
 			return errors.New("tenso: wasm module returned an out-of-range layout")
 		}
-		r := layoutReader{words: lay, packet: packet, mem: m.Memory()}
-		v, err = r.value(0)
+		v, err = readLayout(lay, packet, m.Memory())
 		if len(packet) > 1<<20 {
 			c.fn.release.Call(ctx)
 		}

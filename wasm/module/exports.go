@@ -8,6 +8,7 @@ import (
 
 	"github.com/tenso-go/tenso"
 	"github.com/tenso-go/tenso/core"
+	"github.com/tenso-go/tenso/wasm/internal/layout"
 )
 
 // Return codes of the exported functions.
@@ -154,7 +155,12 @@ func tensoFree(p unsafe.Pointer) { delete(pinned, uintptr(p)) }
 // tenso_release drops the last result so that its memory can be reused.
 //
 //go:wasmexport tenso_release
-func tensoRelease() { live = nil; state[0], state[1] = 0, 0 }
+func tensoRelease() {
+	live = nil
+	clear(kept)
+	kept = kept[:0]
+	state[0], state[1] = 0, 0
+}
 
 // tenso_decode decodes the packet whose first n bytes are at p; total is
 // the packet's full length. With n == total it is a full decode: integrity
@@ -177,7 +183,7 @@ func tensoDecode(p unsafe.Pointer, n, total uint32) int32 {
 			live = nil
 			return rcNeedFull
 		}
-		return denseResult(srcInput, uint32(frame.BodyOffset))
+		return denseResult(layout.SrcInput, uint32(frame.BodyOffset))
 	}
 	if core.ParseDenseFrame(&frame, in, int64(n)) && frame.DataSize <= 1<<32-1 {
 		var dst []byte
@@ -186,23 +192,25 @@ func tensoDecode(p unsafe.Pointer, n, total uint32) int32 {
 		}
 		if core.FinishDense(&frame, in, dst) {
 			if !frame.Compressed {
-				return denseResult(srcInput, uint32(frame.BodyOffset))
+				return denseResult(layout.SrcInput, uint32(frame.BodyOffset))
 			}
 			if len(dst) == 0 {
-				return denseResult(srcInput, 0)
+				return denseResult(layout.SrcInput, 0)
 			}
-			return denseResult(srcWasm, addr(dst))
+			return denseResult(layout.SrcWasm, addr(dst))
 		}
 	}
 	v, err := core.Decode(in)
 	if err != nil {
 		return setError(err)
 	}
-	w := layoutWriter{w: slowWords[:0], base: uintptr(p), n: uintptr(n)}
-	w.value(v)
-	slowWords = w.w
+	w := newWriter(slowWords[:0], uintptr(p), uintptr(n))
+	if err := w.Value(v, 0); err != nil {
+		return setError(err)
+	}
+	slowWords = w.Words
 	live = v // keeps what the layout points into; the words are slowWords
-	setWords(w.bytes())
+	setWords(wordBytes(w.Words))
 	return rcOK
 }
 
@@ -248,18 +256,15 @@ func tensoInspect(p unsafe.Pointer, n uint32) int32 {
 	if err != nil {
 		return setError(err)
 	}
-	var w layoutWriter
-	w.put(uint32(info.Version), uint32(info.Flags), uint32(info.Kind), uint32(info.DType),
+	w := append(make([]uint32, 0, 16+len(info.Shape)), uint32(info.Version), uint32(info.Flags), uint32(info.Kind), uint32(info.DType),
 		uint32(info.Count), b2u(info.Aligned), uint32(info.Alignment), b2u(info.Integrity),
-		b2u(info.Compressed), uint32(info.HeaderLen), uint32(info.BodyOffset))
-	w.put64(uint64(info.Elements))
-	w.put64(uint64(info.DataSize))
-	w.put(uint32(len(info.Shape)))
+		b2u(info.Compressed), uint32(info.HeaderLen), uint32(info.BodyOffset),
+		uint32(info.Elements), uint32(uint64(info.Elements)>>32), uint32(info.DataSize), uint32(uint64(info.DataSize)>>32),
+		uint32(len(info.Shape)))
 	for _, d := range info.Shape {
-		w.put(uint32(d))
+		w = append(w, uint32(d))
 	}
-	b := w.bytes()
-	return setResult(b, b)
+	return setResult(wordBytes(w), w)
 }
 
 // Encode option bits of tenso_encode's flags argument.
@@ -274,8 +279,8 @@ const (
 //
 //go:wasmexport tenso_encode
 func tensoEncode(p unsafe.Pointer, n, flags, alignment uint32) int32 {
-	r := layoutReader{buf: mem(p, n)}
-	v, err := r.value(0)
+	r := newReader(mem(p, n))
+	v, err := r.Value()
 	if err != nil {
 		return setError(err)
 	}
@@ -293,8 +298,8 @@ func tensoEncode(p unsafe.Pointer, n, flags, alignment uint32) int32 {
 //
 //go:wasmexport tenso_dequantize
 func tensoDequantize(p unsafe.Pointer, n uint32) int32 {
-	r := layoutReader{buf: mem(p, n)}
-	v, err := r.value(0)
+	r := newReader(mem(p, n))
+	v, err := r.Value()
 	if err != nil {
 		return setError(err)
 	}
