@@ -152,15 +152,23 @@ func tensoAlloc(n uint32) unsafe.Pointer {
 //go:wasmexport tenso_free
 func tensoFree(p unsafe.Pointer) { delete(pinned, uintptr(p)) }
 
-// tenso_release drops the last result so that its memory can be reused.
+// tenso_release drops the last result so that its memory can be reused
+// (the decompressed-body buffer is kept up to bodyKeepMax).
 //
 //go:wasmexport tenso_release
 func tensoRelease() {
 	live = nil
 	clear(kept)
 	kept = kept[:0]
+	if cap(body) > bodyKeepMax {
+		body = nil
+	}
 	state[0], state[1] = 0, 0
 }
+
+// bodyKeepMax is the largest decompressed-body buffer tenso_release keeps
+// for reuse; a larger one goes back to Go's heap for other allocations.
+const bodyKeepMax = 256 << 20
 
 // tenso_decode decodes the packet whose first n bytes are at p; total is
 // the packet's full length. With n == total it is a full decode: integrity
