@@ -16,8 +16,13 @@ type Codec struct {
 	r *Runtime
 	lockedInstance
 	state uint32
+	small uint32 // a fixed smallMax-byte input buffer in the module
 	fn    struct{ reserve, decode, encode, inspect, release api.Function }
 }
+
+// smallMax: packets up to this size are decoded from a fixed buffer, in
+// one call into the module (no tenso_reserve).
+const smallMax = 4096
 
 // Error is an error reported by the wasm module. Its message is the Go
 // error text of the codec inside; Unwrap gives the matching tenso sentinel,
@@ -65,6 +70,12 @@ func (c *Codec) start(ctx context.Context) error {
 		return fmt.Errorf("tenso: tenso_state: %w", err)
 	}
 	c.state = uint32(st[0])
+	sm, err := mod.ExportedFunction("tenso_alloc").Call(ctx, smallMax)
+	if err != nil || sm[0] == 0 {
+		mod.Close(ctx)
+		return fmt.Errorf("tenso: tenso_alloc: %v", err)
+	}
+	c.small = uint32(sm[0])
 	c.mod = mod
 	return nil
 }
@@ -134,9 +145,12 @@ func (c *Codec) put(ctx context.Context, m api.Module, b []byte) (uint32, error)
 func (c *Codec) Decode(ctx context.Context, packet []byte) (tenso.Value, error) {
 	var v tenso.Value
 	err := c.call(ctx, func(m api.Module) error {
-		ptr, err := c.put(ctx, m, packet)
-		if err != nil {
-			return err
+		ptr := c.small
+		if len(packet) > smallMax || !m.Memory().Write(ptr, packet) {
+			var err error
+			if ptr, err = c.put(ctx, m, packet); err != nil {
+				return err
+			}
 		}
 		n := uint64(len(packet))
 		res, err := c.fn.decode.Call(ctx, uint64(ptr), n, n)
