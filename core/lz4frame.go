@@ -302,12 +302,12 @@ func decodeLZ4Frame(dst []byte, out int, src []byte, pos int, base int64) (int, 
 		var k int
 		var derr error
 		if independent || out == frameStart {
-			k, derr = uncompressLZ4Block(data, dst[out:lim], nil)
+			k, derr = lz4.UncompressBlock(data, dst[out:lim])
 		} else {
 			// Linked blocks: the frame's output up to 64 KiB back is the
 			// dictionary. It lies right before dst[out:], so no copy.
 			d := max(out-lz4LinkedWindow, frameStart)
-			k, derr = uncompressLZ4Block(data, dst[out:lim], dst[d:out])
+			k, derr = lz4.UncompressBlockWithDict(data, dst[out:lim], dst[d:out])
 		}
 		if derr != nil {
 			if lim-out < h.blockMax {

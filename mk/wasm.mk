@@ -17,13 +17,7 @@ NPM_CI      = cd $(1) && if [ ! -d node_modules ] || [ package-lock.json -nt nod
 
 .PHONY: wasm demo test-js test-e2e bench-js wasm-size
 
-TEST_EXTRA += test-js test-e2e test-lz4wasm
-
-# The wasm build decodes LZ4 blocks with core/lz4block.go instead of
-# pierrec's decoder; the tensolz4 tag runs the core suite on it natively.
-.PHONY: test-lz4wasm
-test-lz4wasm:
-	$(GO) test -tags tensolz4 -count=1 ./core
+TEST_EXTRA += test-js test-e2e
 
 wasm: $(WASM_OUT) $(WASM_EMBED)
 
