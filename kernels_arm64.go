@@ -34,8 +34,8 @@ var (
 	hasBF16 = cpuid.CPU.Supports(cpuid.BF16)
 )
 
-// kimpl is the implementation in use (changed only by the tests through
-// useKernelImpl).
+// kimpl is the implementation in use (the tests switch it, see
+// kernels_hook_test.go).
 var kimpl = func() int {
 	switch {
 	case hasBF16:
@@ -56,31 +56,6 @@ func implSupported(i int) bool {
 		return hasBF16
 	}
 	return false
-}
-
-// kernelImpls lists the implementations this host can run, "go" first.
-func kernelImpls() []string {
-	var out []string
-	for i, n := range implNames {
-		if implSupported(i) {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
-// useKernelImpl selects an implementation by name (for the tests) and
-// returns a func restoring the previous choice; ok is false when the host
-// cannot run it. Not safe for concurrent use with running kernels.
-func useKernelImpl(name string) (restore func(), ok bool) {
-	for i, n := range implNames {
-		if n == name && implSupported(i) {
-			prev := kimpl
-			kimpl = i
-			return func() { kimpl = prev }, true
-		}
-	}
-	return func() {}, false
 }
 
 //go:noescape

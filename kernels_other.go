@@ -8,15 +8,10 @@ package tenso
 
 var implNames = []string{"go"}
 
-// kernelImpls lists the implementations this host can run ("go" only).
-func kernelImpls() []string { return implNames }
+// kimpl is the implementation in use: always the Go one here.
+var kimpl = 0
 
-// useKernelImpl selects an implementation by name for the tests and
-// returns a func restoring the previous choice; ok is false for a name the
-// host cannot run.
-func useKernelImpl(name string) (restore func(), ok bool) {
-	return func() {}, name == "go"
-}
+func implSupported(i int) bool { return i == 0 }
 
 func f16ToF32(dst []float32, src []uint16)  { f16ToF32Go(dst, src) }
 func f32ToF16(dst []uint16, src []float32)  { f32ToF16Go(dst, src) }
