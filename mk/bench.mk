@@ -2,8 +2,9 @@
 #
 #   make bench         Go (bench/cmd/report) and Node (bench/js) benchmarks of
 #                      Tenso against Arrow IPC, safetensors, .npy, MessagePack,
-#                      gob, protobuf and copy; writes bench/RESULTS.md and
-#                      bench/results.png. Not part of `make test`.
+#                      gob, protobuf and copy; writes bench/RESULTS.md,
+#                      bench/results.png and bench/results-node.png. Not
+#                      part of `make test`.
 #   make bench-smoke   vet and test the bench module (codec round trips, and
 #                      `tenso convert` on files written by npyio/safetensors);
 #                      part of `make test` so the module cannot rot.

@@ -1,6 +1,7 @@
 // Command report runs the Go benchmarks of package bench and writes
 // RESULTS.md and a chart (results.png), adding the Node.js results from
-// js/results.json when that file exists. Run it from the bench directory
+// js/results.json, and their own chart (results-node.png), when that file
+// exists. Run it from the bench directory
 // (`make bench` does); every figure in RESULTS.md comes from this run.
 package main
 
@@ -12,6 +13,7 @@ import (
 	"image/color"
 	"math"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"sort"
@@ -65,6 +67,7 @@ func main() {
 	small := flag.Bool("small", false, "shrink the large cases (smoke test)")
 	md := flag.String("md", "RESULTS.md", "markdown output")
 	png := flag.String("png", "results.png", "chart output")
+	nodePNG := flag.String("node-png", "results-node.png", "chart of the Node.js results (written when -js exists)")
 	raw := flag.String("json", "results-go.json", "raw Go results (input with -from)")
 	from := flag.Bool("from", false, "re-render from -json instead of measuring")
 	jsPath := flag.String("js", "js/results.json", "Node.js results to include")
@@ -97,18 +100,35 @@ func main() {
 			fatal(fmt.Errorf("%s: %w", *jsPath, err))
 		}
 	}
-	if err := os.WriteFile(*md, []byte(markdown(&run, js)), 0o644); err != nil {
+	nodeRef, err := filepath.Rel(filepath.Dir(*md), *nodePNG)
+	if err != nil {
+		nodeRef = *nodePNG
+	}
+	if err := os.WriteFile(*md, []byte(markdown(&run, js, filepath.ToSlash(nodeRef))), 0o644); err != nil {
 		fatal(err)
 	}
-	if err := chart(&run, *png); err != nil {
+	if err := chart(fmt.Sprintf("Go, %s, %d cores, %s", run.CPU, run.Cores, run.Date), run.Cases, run.Results, *png); err != nil {
 		fatal(err)
+	}
+	wrote := *md + " and " + *png
+	if js != nil {
+		if cases := nodeCases(&run, js); len(cases) > 0 {
+			date := js.Date
+			if t, err := time.Parse(time.RFC3339, js.Date); err == nil {
+				date = t.UTC().Format("2006-01-02 15:04 MST") // as the Go chart's title
+			}
+			if err := chart(fmt.Sprintf("%s, %s, %s", js.Node, js.CPU, date), cases, js.Results, *nodePNG); err != nil {
+				fatal(err)
+			}
+			wrote = *md + ", " + *png + " and " + *nodePNG
+		}
 	}
 	if *readme != "" {
 		if err := updateReadme(*readme, &run); err != nil {
 			fatal(err)
 		}
 	}
-	fmt.Fprintf(os.Stderr, "wrote %s and %s\n", *md, *png)
+	fmt.Fprintf(os.Stderr, "wrote %s\n", wrote)
 }
 
 // summary renders the decode and encode tables of time relative to Tenso;
@@ -311,7 +331,21 @@ func ratio(m map[key]bench.Result, c, k, op, base, baseOp string) float64 {
 	return r.NsPerOp / b.NsPerOp
 }
 
-func markdown(run *goRun, js *jsRun) string {
+// nodeCases is the cases, in Go order, that the Node.js run measured; the
+// Node.js chart has one panel for each.
+func nodeCases(run *goRun, js *jsRun) [][2]string {
+	var cases [][2]string
+	for _, c := range run.Cases {
+		if hasCase(js.Results, c[0]) {
+			cases = append(cases, c)
+		}
+	}
+	return cases
+}
+
+// markdown renders RESULTS.md; nodePNG is the Node.js chart's path relative
+// to RESULTS.md.
+func markdown(run *goRun, js *jsRun, nodePNG string) string {
 	var w strings.Builder
 	m := index(run.Results)
 	names := codecOrder(run.Results)
@@ -389,6 +423,9 @@ func markdown(run *goRun, js *jsRun) string {
 		return w.String()
 	}
 	fmt.Fprintf(&w, "%s, %s, measured %s.\n\n", js.Node, js.CPU, js.Date)
+	if len(nodeCases(run, js)) > 0 {
+		fmt.Fprintf(&w, "![Node.js: encode and decode time per format and case, log scale](%s)\n\n", nodePNG)
+	}
 	for _, n := range js.Notes {
 		fmt.Fprintf(&w, "- **%s**: %s\n", n[0], n[1])
 	}
@@ -436,6 +473,8 @@ var short = map[string]string{
 	"tenso decode+touch": "dec+touch", "tenso integrity": "integrity", "tenso lz4": "lz4",
 	"arrow ipc": "arrow", "safetensors": "safetens.", "npy (npyio)": "npyio",
 	"msgpack": "msgpack", "gob": "gob", "protobuf": "protobuf", "copy": "copy",
+	// Node.js (bench/js)
+	"msgpackr": "msgpackr", "@msgpack/msgpack": "@msgpack", "npy (npyjs)": "npyjs", "lz4js": "lz4js",
 }
 
 // logTicks labels bar heights h = log10(ns) as times.
@@ -452,20 +491,22 @@ func (logTicks) Ticks(min, max float64) []plot.Tick {
 	return ts
 }
 
-func chart(run *goRun, path string) error {
-	m := index(run.Results)
-	names := codecOrder(run.Results)
-	rows := len(run.Cases)
+// chart writes a PNG of log-scale encode and decode bars per format, one
+// panel per case (name, label); the first panel's title starts with title.
+func chart(title string, cases [][2]string, results []bench.Result, path string) error {
+	m := index(results)
+	names := codecOrder(results)
+	rows := len(cases)
 	plots := make([][]*plot.Plot, rows)
 	top := 0.0
-	for _, r := range run.Results {
+	for _, r := range results {
 		top = math.Max(top, math.Log10(r.NsPerOp))
 	}
-	for i, c := range run.Cases {
+	for i, c := range cases {
 		p := plot.New()
 		p.Title.Text = c[1]
 		if i == 0 {
-			p.Title.Text = fmt.Sprintf("Go, %s, %d cores, %s — %s", run.CPU, run.Cores, run.Date, c[1])
+			p.Title.Text = fmt.Sprintf("%s — %s", title, c[1])
 		}
 		p.Title.TextStyle.Font.Size = vg.Points(11)
 		p.Y.Label.Text = "time per op (log)"
