@@ -24,6 +24,7 @@ type (
 	Options      = core.Options
 	Limits       = core.Limits
 	Info         = core.Info
+	Part         = core.Part
 	FormatError  = core.FormatError
 	Reader       = core.Reader
 	Writer       = core.Writer
@@ -106,6 +107,31 @@ func DecodeWith(packet []byte, l Limits) (Value, error) { return core.DecodeWith
 // Inspect describes a packet from its header alone (the reference's
 // get_packet_info, correct for v3 and v4 and for containers).
 func Inspect(packet []byte) (Info, error) { return core.Inspect(packet) }
+
+// InspectInto is InspectWith writing into *in and reusing in.Shape's
+// storage: it allocates nothing when the shape fits cap(in.Shape).
+func InspectInto(in *Info, p []byte, l Limits) error { return core.InspectInto(in, p, l) }
+
+// InspectTree is InspectWith that also describes every bundle entry and
+// sparse component (Info.Parts, recursively), from headers and length
+// prefixes only; the whole container must be present.
+func InspectTree(p []byte, l Limits) (Info, error) { return core.InspectTree(p, l) }
+
+// DecodeTensor decodes a dense packet into *t without allocating where it
+// can: the shape goes into t.Shape's storage, an uncompressed body is a
+// view into p, a compressed one is decompressed into buf when cap(buf)
+// suffices. Validation and errors are exactly Decode's; other packet kinds
+// are an ErrUnsupported FormatError.
+func DecodeTensor(t *Tensor, p, buf []byte, l Limits) error { return core.DecodeTensor(t, p, buf, l) }
+
+// DecompressedSize returns how many bytes decoding p allocates for
+// decompressed bodies (0 without compressed bodies), from headers only, so
+// a server can reserve the memory before decoding.
+func DecompressedSize(p []byte, l Limits) (int64, error) { return core.DecompressedSize(p, l) }
+
+// MaxDepthCeiling is the deepest nesting any Limits allows (see
+// core.MaxDepthCeiling for why there is a ceiling).
+const MaxDepthCeiling = core.MaxDepthCeiling
 
 // NewReader returns a streaming reader of back-to-back packets.
 func NewReader(r io.Reader) *Reader { return core.NewReader(r) }

@@ -738,14 +738,8 @@ func TestBadBundle(t *testing.T) {
 	}
 }
 
-// nestedBundles wraps leaf in n bundle levels.
-func nestedBundles(n int, leaf []byte) []byte {
-	p := leaf
-	for i := 0; i < n; i++ {
-		p = rawBundle(1, rawEntry{[]byte("k"), p})
-	}
-	return p
-}
+// nestedBundles wraps leaf in n bundle levels of one entry, key "k".
+func nestedBundles(n int, leaf []byte) []byte { return claimingBundles(n, 1, leaf) }
 
 func TestBadNesting(t *testing.T) {
 	leaf := mustEncode(t, f32Tensor(1), Options{})

@@ -41,7 +41,8 @@ func decodeExact(p []byte, l *Limits) (Value, error) {
 const lz4MaxRatio = 256
 
 type decoder struct {
-	lim *Limits
+	lim     *Limits
+	decoded int64 // bytes allocated so far for decompressed bodies
 }
 
 // decode decodes the packet at the start of p. base is p's offset in the
@@ -61,7 +62,7 @@ func (d *decoder) decode(p []byte, base int64, depth int, exact bool) (Value, in
 		return d.ipcRef(p, h, base, exact)
 	}
 	var pr prelude
-	err = parsePrelude(&pr, p, &h, base, d.lim)
+	err = parsePrelude(&pr, p, &h, base, d.lim, nil)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -71,7 +72,42 @@ func (d *decoder) decode(p []byte, base int64, depth int, exact bool) (Value, in
 	case KindString, KindRaggedFrame:
 		return d.offsetPayload(p, &pr, base, exact)
 	}
-	return d.dense(p, &pr, base, exact)
+	t := new(Tensor)
+	n, err := d.dense(t, p, &pr, base, exact, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	return t, n, nil
+}
+
+// DecodeTensor decodes the dense packet at the start of p into *t, like
+// DecodeWith but without allocating where it can, for loops that decode
+// many tensors: the shape goes into t.Shape's storage when its capacity
+// allows, an uncompressed body is a view into p (as with Decode), and a
+// compressed body is decompressed into buf when cap(buf) is large enough
+// (else into a new allocation). Validation and errors are exactly
+// Decode's; a packet of another kind is an ErrUnsupported FormatError. On
+// error *t is unchanged.
+func DecodeTensor(t *Tensor, p, buf []byte, l Limits) error {
+	l = l.norm()
+	d := decoder{lim: &l}
+	h, err := parseHeader(p, 0)
+	if err != nil {
+		return err
+	}
+	if h.kind != KindDense {
+		return ferr(ErrUnsupported, 5, "flags", "a %s packet is not a dense tensor", h.kind)
+	}
+	var pr prelude
+	if err := parsePrelude(&pr, p, &h, 0, &l, t.Shape); err != nil {
+		return err
+	}
+	var out Tensor
+	if _, err := d.dense(&out, p, &pr, 0, false, buf); err != nil {
+		return err
+	}
+	*t = out
+	return nil
 }
 
 // end checks that a packet of length n fits in p, and with exact that it
@@ -94,7 +130,9 @@ func checkFooter(footer []byte, sum uint64, base int64, at int64) error {
 	return nil
 }
 
-func (d *decoder) dense(p []byte, pr *prelude, base int64, exact bool) (Value, int, error) {
+// dense decodes the dense packet whose prelude is pr into *t. A compressed
+// body is decompressed into buf's storage when its capacity allows.
+func (d *decoder) dense(t *Tensor, p []byte, pr *prelude, base int64, exact bool, buf []byte) (int, error) {
 	B := int64(pr.body)
 	L := pr.bodyLen()
 	integ := pr.flags&FlagIntegrity != 0
@@ -106,40 +144,50 @@ func (d *decoder) dense(p []byte, pr *prelude, base int64, exact bool) (Value, i
 			stop -= footerLen
 		}
 		if B > stop {
-			return nil, 0, ferr(ErrCorrupt, base+int64(len(p)), "body", "truncated: the compressed body starts at %d but the packet has %d bytes", B, len(p))
+			return 0, ferr(ErrCorrupt, base+int64(len(p)), "body", "truncated: the compressed body starts at %d but the packet has %d bytes", B, len(p))
 		}
 		frame := p[B:stop]
 		if integ {
 			if err := checkFooter(p[stop:], xxh3.Hash(frame), base, stop); err != nil {
-				return nil, 0, err
+				return 0, err
 			}
 		}
 		// LZ4 expands at most 255× (a match length grows by 255 per
 		// input byte), so a frame too short to fill the shape is corrupt:
 		// refuse it before the shape drives a large allocation.
 		if L/lz4MaxRatio > int64(len(frame)) {
-			return nil, 0, ferr(ErrCorrupt, base+B, "lz4 frame", "a compressed body of %d bytes cannot decompress to the %d bytes the shape needs", len(frame), L)
+			return 0, ferr(ErrCorrupt, base+B, "lz4 frame", "a compressed body of %d bytes cannot decompress to the %d bytes the shape needs", len(frame), L)
 		}
-		out := make([]byte, L)
+		if L > d.lim.MaxDecodedBytes-d.decoded {
+			return 0, ferr(ErrTooLarge, base+B, "lz4 frame", "decompressing needs %d bytes, over the limit of %d decoded bytes per packet", d.decoded+L, d.lim.MaxDecodedBytes)
+		}
+		d.decoded += L
+		out := buf[:0]
+		if int64(cap(out)) < L {
+			out = make([]byte, L)
+		}
+		out = out[:L]
 		if err := DecodeLZ4Frames(out, frame, base+B); err != nil {
-			return nil, 0, err
+			return 0, err
 		}
-		return &Tensor{DType: pr.dtype, Shape: pr.shape, Data: out}, len(p), nil
+		*t = Tensor{DType: pr.dtype, Shape: pr.shape, Data: out}
+		return len(p), nil
 	}
 	n := B + L
 	if integ {
 		n += footerLen
 	}
 	if err := end(p, n, base, exact, "body"); err != nil {
-		return nil, 0, err
+		return 0, err
 	}
 	body := p[B : B+L : B+L]
 	if integ {
 		if err := checkFooter(p[B+L:], xxh3.Hash(body), base, B+L); err != nil {
-			return nil, 0, err
+			return 0, err
 		}
 	}
-	return &Tensor{DType: pr.dtype, Shape: pr.shape, Data: body}, int(n), nil
+	*t = Tensor{DType: pr.dtype, Shape: pr.shape, Data: body}
+	return int(n), nil
 }
 
 func (d *decoder) quantized(p []byte, pr *prelude, base int64, exact bool) (Value, int, error) {
@@ -279,37 +327,25 @@ func (d *decoder) lenPrefix(p []byte, at int, base int64, field string, entry in
 }
 
 func (d *decoder) bundle(p []byte, h header, base int64, depth int, exact bool) (Value, int, error) {
-	if depth+1 > d.lim.MaxDepth {
-		return nil, 0, ferr(ErrTooLarge, base, "bundle", "nesting deeper than %d levels", d.lim.MaxDepth)
+	if err := containerDepth(&h, base, depth, d.lim); err != nil {
+		return nil, 0, err
 	}
-	at := h.size
-	b := &Bundle{Entries: make([]Entry, 0, h.ndim)}
-	for i := 0; i < h.ndim; i++ {
-		kl, err := d.lenPrefix(p, at, base, "key length", i)
+	// Entries are appended as they are validated: the claimed count
+	// reserves nothing (a packet of a few bytes may claim 255 entries at
+	// every level).
+	entries := []Entry{}
+	at, err := eachPart(p, base, &h, d.lim, func(_ int, key string, at, n int) error {
+		v, _, err := d.decode(p[at:at+n:at+n], base+int64(at), depth+1, true)
 		if err != nil {
-			return nil, 0, err
+			return err
 		}
-		at += 4
-		key := p[at : at+kl]
-		if !validUTF8(key) {
-			return nil, 0, ferr(ErrCorrupt, base+int64(at), "bundle entry "+itoa(i)+" key", "key is not valid UTF-8")
-		}
-		at += kl
-		vl, err := d.lenPrefix(p, at, base, "value length", i)
-		if err != nil {
-			return nil, 0, err
-		}
-		at += 4
-		if vl < headerV3 {
-			return nil, 0, ferr(ErrCorrupt, base+int64(at-4), "bundle entry "+itoa(i)+" value length", "value length %d is shorter than a header", vl)
-		}
-		v, _, err := d.decode(p[at:at+vl:at+vl], base+int64(at), depth+1, true)
-		if err != nil {
-			return nil, 0, err
-		}
-		b.Entries = append(b.Entries, Entry{Key: string(key), Value: v})
-		at += vl
+		entries = append(entries, Entry{Key: key, Value: v})
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
 	}
+	b := &Bundle{Entries: entries}
 	if exact && at != len(p) {
 		return nil, 0, ferr(ErrCorrupt, base+int64(at), "bundle", "the bundle ends at %d but its length prefix gives %d", at, len(p))
 	}
@@ -392,23 +428,20 @@ func intAt(t *Tensor, i int) (int64, bool) {
 }
 
 func (d *decoder) sparse(p []byte, h header, base int64, depth int, exact bool) (Value, int, error) {
-	if depth+1 > d.lim.MaxDepth {
-		return nil, 0, ferr(ErrTooLarge, base, "sparse", "nesting deeper than %d levels", d.lim.MaxDepth)
+	if err := containerDepth(&h, base, depth, d.lim); err != nil {
+		return nil, 0, err
 	}
 	if h.ndim != 2 {
 		return nil, 0, ferr(ErrCorrupt, base+h.ndimOff(), "ndim", "sparse matrix with ndim %d, want 2", h.ndim)
 	}
-	shape, _, err := readShape(p, h.size, h.ndim, base, base+h.ndimOff(), d.lim)
+	shape, _, err := readShape(nil, p, h.size, h.ndim, base, base+h.ndimOff(), d.lim)
 	if err != nil {
 		return nil, 0, err
 	}
-	at := h.size + 8
 	s := &Sparse{Shape: shape}
-	names := [3]string{"data", "indices", "indptr"}
 	switch h.kind {
 	case KindSparseCOO:
 		s.Format = COO
-		names = [3]string{"data", "row", "col"}
 	case KindSparseCSR:
 		s.Format = CSR
 	default:
@@ -416,27 +449,25 @@ func (d *decoder) sparse(p []byte, h header, base int64, depth int, exact bool) 
 	}
 	var comps [3]*Tensor
 	var compOff [3]int64
-	for i := range comps {
-		field := "sparse " + names[i]
-		n, err := d.lenPrefix(p, at, base, field+" length", -1)
-		if err != nil {
-			return nil, 0, err
-		}
-		at += 4
+	at, err := eachPart(p, base, &h, d.lim, func(i int, name string, at, n int) error {
+		field := "sparse " + name
 		compOff[i] = base + int64(at)
 		v, _, err := d.decode(p[at:at+n:at+n], base+int64(at), depth+1, true)
 		if err != nil {
-			return nil, 0, err
+			return err
 		}
 		t, ok := v.(*Tensor)
 		if !ok || len(t.Shape) != 1 {
-			return nil, 0, ferr(ErrCorrupt, compOff[i], field, "sparse component must be a 1-D dense tensor, got %s", describe(v))
+			return ferr(ErrCorrupt, compOff[i], field, "sparse component must be a 1-D dense tensor, got %s", describe(v))
 		}
 		if i > 0 && !t.DType.IsInteger() {
-			return nil, 0, ferr(ErrCorrupt, compOff[i], field, "index component has dtype %s, want an integer type", t.DType)
+			return ferr(ErrCorrupt, compOff[i], field, "index component has dtype %s, want an integer type", t.DType)
 		}
 		comps[i] = t
-		at += n
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
 	}
 	if exact && at != len(p) {
 		return nil, 0, ferr(ErrCorrupt, base+int64(at), "sparse", "the sparse packet ends at %d but its length prefix gives %d", at, len(p))

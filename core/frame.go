@@ -1,6 +1,9 @@
 package core
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Inspect describes the packet at the start of p from its header alone
 // (FORMAT.md §17): it needs the bytes up to the body offset, applies the
@@ -9,44 +12,60 @@ func Inspect(p []byte) (Info, error) { return InspectWith(p, Limits{}) }
 
 // InspectWith is Inspect under the limits l.
 func InspectWith(p []byte, l Limits) (Info, error) {
-	l = l.norm()
-	h, err := parseHeader(p, 0)
-	if err != nil {
+	var in Info
+	if err := InspectInto(&in, p, l); err != nil {
 		return Info{}, err
 	}
-	in := Info{
+	return in, nil
+}
+
+// InspectInto is InspectWith writing into *in, whose Shape storage it
+// reuses: with a shape of at most cap(in.Shape) dimensions it allocates
+// nothing, for loops that inspect many packets. On error *in is
+// unspecified.
+func InspectInto(in *Info, p []byte, l Limits) error {
+	l = l.norm()
+	return inspect(in, p, 0, &l)
+}
+
+// inspect describes the packet at p[0:] (base: its offset in the
+// top-level packet, for error offsets) into *in.
+func inspect(in *Info, p []byte, base int64, l *Limits) error {
+	shape := in.Shape[:0]
+	if shape == nil {
+		shape = []int{}
+	}
+	h, err := parseHeader(p, base)
+	if err != nil {
+		return err
+	}
+	*in = Info{
 		Version: h.version, Flags: h.flags, Kind: h.kind, DType: h.dtype,
 		Aligned:    h.flags&(FlagAligned|FlagCustAlign) != 0,
 		Integrity:  h.flags&FlagIntegrity != 0,
 		Compressed: h.flags&FlagCompression != 0,
-		Shape:      []int{},
+		Shape:      shape,
 	}
 	switch h.kind {
 	case KindBundle:
 		in.Count = h.ndim
-		return in, nil
+		return nil
 	case KindIPCRef:
-		if _, _, err := (&decoder{lim: &l}).ipcRef(p, h, 0, false); err != nil {
-			return Info{}, err
-		}
-		return in, nil
+		_, _, err := (&decoder{lim: l}).ipcRef(p, h, base, false)
+		return err
 	case KindSparseCOO, KindSparseCSR, KindSparseCSC:
 		if h.ndim != 2 {
-			return Info{}, ferr(ErrCorrupt, h.ndimOff(), "ndim", "sparse matrix with ndim %d, want 2", h.ndim)
+			return ferr(ErrCorrupt, base+h.ndimOff(), "ndim", "sparse matrix with ndim %d, want 2", h.ndim)
 		}
-		in.Shape, in.Elements, err = readShape(p, h.size, h.ndim, 0, h.ndimOff(), &l)
-		if err != nil {
-			return Info{}, err
-		}
-		return in, nil
+		in.Shape, in.Elements, err = readShape(shape, p, h.size, h.ndim, base, base+h.ndimOff(), l)
+		return err
 	}
 	var pr prelude
-	err = parsePrelude(&pr, p, &h, 0, &l)
-	if err != nil {
-		return Info{}, err
+	if err := parsePrelude(&pr, p, &h, base, l, shape); err != nil {
+		return err
 	}
 	if pr.body > len(p) {
-		return Info{}, ferr(ErrCorrupt, int64(len(p)), "padding", "truncated: the body starts at %d, the packet has %d bytes", pr.body, len(p))
+		return ferr(ErrCorrupt, base+int64(len(p)), "padding", "truncated: the body starts at %d, the packet has %d bytes", pr.body, len(p))
 	}
 	in.Shape, in.Elements = pr.shape, pr.elems
 	in.Alignment, in.HeaderLen, in.BodyOffset = int(pr.align), pr.hlen, pr.body
@@ -56,7 +75,163 @@ func InspectWith(p []byte, l Limits) (Info, error) {
 	default:
 		in.DataSize = pr.bodyLen()
 	}
+	return nil
+}
+
+// InspectTree is InspectWith that also describes what a container holds:
+// for a bundle every entry, for a sparse matrix its three components, each
+// as a Part with its own Info (version, alignment, integrity, compression,
+// shape…) and, for nested containers, its own Parts. It reads headers and
+// length prefixes only, so the whole container must be present, but no
+// body is read, verified or decompressed: Decode validates values.
+func InspectTree(p []byte, l Limits) (Info, error) {
+	l = l.norm()
+	var in Info
+	if err := inspectTree(&in, p, 0, 0, &l); err != nil {
+		return Info{}, err
+	}
 	return in, nil
+}
+
+func inspectTree(in *Info, p []byte, base int64, depth int, l *Limits) error {
+	if err := inspect(in, p, base, l); err != nil {
+		return err
+	}
+	return walkParts(p, base, depth, l, func(_ int, key string, at, n int) error {
+		pt := Part{Key: key, Offset: int(base) + at, Len: n}
+		if err := inspectTree(&pt.Info, p[at:at+n:at+n], base+int64(at), depth+1, l); err != nil {
+			return err
+		}
+		in.Parts = append(in.Parts, pt)
+		return nil
+	})
+}
+
+// walkParts calls fn for each value of the container packet at p[0:]
+// (nothing for other kinds), checking its depth first. The packet's
+// header has been validated by inspect.
+func walkParts(p []byte, base int64, depth int, l *Limits, fn func(i int, key string, at, n int) error) error {
+	h, err := parseHeader(p, base)
+	if err != nil || (h.kind != KindBundle && h.kind != KindSparseCOO && h.kind != KindSparseCSR && h.kind != KindSparseCSC) {
+		return err
+	}
+	if err := containerDepth(&h, base, depth, l); err != nil {
+		return err
+	}
+	_, err = eachPart(p, base, &h, l, fn)
+	return err
+}
+
+// eachPart calls fn with the key, offset and length of every value of the
+// bundle or sparse packet at p[0:] (header h, already parsed; for a sparse
+// packet its shape too), in wire order, after checking each length prefix
+// against the bytes present and the limits, each bundle key's UTF-8 and
+// each bundle value's minimum length. It stops at fn's first error. It
+// returns the offset after the last value; other kinds have no parts.
+// Depth is checked by the caller (containerDepth).
+func eachPart(p []byte, base int64, h *header, l *Limits, fn func(i int, key string, at, n int) error) (int, error) {
+	d := decoder{lim: l}
+	at := h.size
+	switch h.kind {
+	case KindBundle:
+		for i := 0; i < h.ndim; i++ {
+			kl, err := d.lenPrefix(p, at, base, "key length", i)
+			if err != nil {
+				return 0, err
+			}
+			at += 4
+			key := p[at : at+kl]
+			if !validUTF8(key) {
+				return 0, ferr(ErrCorrupt, base+int64(at), "bundle entry "+itoa(i)+" key", "key is not valid UTF-8")
+			}
+			at += kl
+			vl, err := d.lenPrefix(p, at, base, "value length", i)
+			if err != nil {
+				return 0, err
+			}
+			at += 4
+			if vl < headerV3 {
+				return 0, ferr(ErrCorrupt, base+int64(at-4), "bundle entry "+itoa(i)+" value length", "value length %d is shorter than a header", vl)
+			}
+			if err := fn(i, string(key), at, vl); err != nil {
+				return 0, err
+			}
+			at += vl
+		}
+	case KindSparseCOO, KindSparseCSR, KindSparseCSC:
+		at += 4 * h.ndim
+		for i, name := range sparseNames(h.kind) {
+			n, err := d.lenPrefix(p, at, base, "sparse "+name+" length", -1)
+			if err != nil {
+				return 0, err
+			}
+			at += 4
+			if err := fn(i, name, at, n); err != nil {
+				return 0, err
+			}
+			at += n
+		}
+	}
+	return at, nil
+}
+
+// containerDepth refuses a container (bundle or sparse matrix) at depth
+// when its values would be nested deeper than the limit.
+func containerDepth(h *header, base int64, depth int, l *Limits) error {
+	if depth+1 > l.MaxDepth {
+		what := "bundle"
+		if h.kind != KindBundle {
+			what = "sparse"
+		}
+		return ferr(ErrTooLarge, base, what, "nesting deeper than %d levels", l.MaxDepth)
+	}
+	return nil
+}
+
+// satAdd adds two non-negative sizes, saturating at the largest int64.
+func satAdd(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+// sparseNames are the component names of a sparse kind, in wire order.
+func sparseNames(k Kind) [3]string {
+	if k == KindSparseCOO {
+		return [3]string{"data", "row", "col"}
+	}
+	return [3]string{"data", "indices", "indptr"}
+}
+
+// DecompressedSize returns how many bytes Decode of p would allocate for
+// decompressed bodies: the decoded size of every compressed dense body,
+// top-level or nested, summed (0 when p has none). It reads headers and
+// length prefixes only, so a server can reserve memory before decoding
+// (Decode itself refuses more than Limits.MaxDecodedBytes). Errors are
+// those of the headers read; a packet it accepts may still fail Decode.
+func DecompressedSize(p []byte, l Limits) (int64, error) {
+	l = l.norm()
+	var sum int64
+	if err := decompressedSize(p, 0, 0, &l, &sum); err != nil {
+		return 0, err
+	}
+	return sum, nil
+}
+
+func decompressedSize(p []byte, base int64, depth int, l *Limits, sum *int64) error {
+	var sb [DefaultMaxDims]int
+	in := Info{Shape: sb[:0]}
+	if err := inspect(&in, p, base, l); err != nil {
+		return err
+	}
+	if in.Kind == KindDense && in.Compressed {
+		*sum = satAdd(*sum, in.DataSize)
+		return nil
+	}
+	return walkParts(p, base, depth, l, func(_ int, _ string, at, n int) error {
+		return decompressedSize(p[at:at+n:at+n], base+int64(at), depth+1, l, sum)
+	})
 }
 
 // PacketLen returns the exact length of the packet at the start of p,
@@ -141,7 +316,8 @@ func (s *source) frame(l *Limits, compressedOK bool) (int64, error) {
 		if err := s.need(at+8, "shape"); err != nil {
 			return 0, err
 		}
-		if _, _, err := readShape(s.buf, int(at), 2, 0, h.ndimOff(), l); err != nil {
+		var sb [2]int
+		if _, _, err := readShape(sb[:0], s.buf, int(at), 2, 0, h.ndimOff(), l); err != nil {
 			return 0, err
 		}
 		at += 8
@@ -188,7 +364,8 @@ func (s *source) frame(l *Limits, compressedOK bool) (int64, error) {
 		}
 	}
 	var pr prelude
-	err = parsePrelude(&pr, s.buf, &h, 0, l)
+	var sb [DefaultMaxDims]int
+	err = parsePrelude(&pr, s.buf, &h, 0, l, sb[:0])
 	if err != nil {
 		return 0, err
 	}

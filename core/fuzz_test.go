@@ -228,30 +228,37 @@ func FuzzInspect(f *testing.F) {
 		if ierr == nil && perr == nil && pl < info.BodyOffset {
 			t.Fatalf("PacketLen %d before the body offset %d", pl, info.BodyOffset)
 		}
-		parts, serr := Split(data)
-		if serr != nil {
-			checkFuzzErr(t, "Split", serr, len(data))
+		tree, terr := InspectTree(data, Limits{})
+		if terr != nil {
+			checkFuzzErr(t, "InspectTree", terr, len(data))
+		} else {
+			checkParts(t, tree, 0, len(data))
 		}
-		for _, pt := range parts {
-			if pt.Offset < 0 || pt.Offset+len(pt.Packet) > len(data) || (len(pt.Packet) > 0 && &pt.Packet[0] != &data[pt.Offset]) {
-				t.Fatalf("Split part %q at %d (%d bytes) is not a view inside the %d-byte packet", pt.Key, pt.Offset, len(pt.Packet), len(data))
-			}
+		ds, dserr := DecompressedSize(data, Limits{})
+		if dserr != nil {
+			checkFuzzErr(t, "DecompressedSize", dserr, len(data))
 		}
 		v, n, derr := DecodePrefix(data, Limits{})
 		if derr != nil {
 			return
 		}
-		if serr != nil {
-			t.Fatalf("Decode succeeded, Split failed: %v", serr)
+		if terr != nil {
+			t.Fatalf("Decode succeeded, InspectTree failed: %v", terr)
+		}
+		if dserr != nil {
+			t.Fatalf("Decode succeeded, DecompressedSize failed: %v", dserr)
+		}
+		if want := decompressedBytes(tree, v); ds != want {
+			t.Fatalf("DecompressedSize %d, the decoded value holds %d decompressed bytes", ds, want)
 		}
 		switch x := v.(type) {
 		case *Bundle:
-			if len(parts) != len(x.Entries) {
-				t.Fatalf("Split gave %d parts of a %d-entry bundle", len(parts), len(x.Entries))
+			if len(tree.Parts) != len(x.Entries) {
+				t.Fatalf("InspectTree gave %d parts of a %d-entry bundle", len(tree.Parts), len(x.Entries))
 			}
 		case *Sparse:
-			if len(parts) != 3 {
-				t.Fatalf("Split gave %d parts of a sparse matrix", len(parts))
+			if len(tree.Parts) != 3 {
+				t.Fatalf("InspectTree gave %d parts of a sparse matrix", len(tree.Parts))
 			}
 		}
 		if ierr != nil {
@@ -299,4 +306,51 @@ func FuzzInspect(f *testing.F) {
 			t.Fatalf("PacketLen %d, DecodePrefix %d", pl, n)
 		}
 	})
+}
+
+// checkParts checks that every part of in lies inside [lo, hi) of the
+// inspected packet, recursively.
+func checkParts(t *testing.T, in Info, lo, hi int) {
+	t.Helper()
+	for _, pt := range in.Parts {
+		if pt.Offset < lo || pt.Len < 0 || pt.Offset+pt.Len > hi {
+			t.Fatalf("part %q at %d (%d bytes) is outside [%d, %d)", pt.Key, pt.Offset, pt.Len, lo, hi)
+		}
+		checkParts(t, pt.Info, pt.Offset, pt.Offset+pt.Len)
+	}
+}
+
+// decompressedBytes sums the data lengths of the decoded tensors that came
+// from compressed bodies, pairing the value tree with InspectTree's parts.
+func decompressedBytes(in Info, v Value) int64 {
+	if in.Kind == KindDense {
+		if in.Compressed {
+			return int64(len(v.(*Tensor).Data))
+		}
+		return 0
+	}
+	var vals []Value
+	switch x := v.(type) {
+	case *Bundle:
+		for _, e := range x.Entries {
+			vals = append(vals, e.Value)
+		}
+	case *Ragged:
+		vals = []Value{x.Splits, x.Flat, nil}
+	case *Sparse:
+		vals = []Value{x.Data, x.Row, x.Col}
+		if x.Format != COO {
+			vals = []Value{x.Data, x.Indices, x.Indptr}
+		}
+	}
+	var sum int64
+	for i, pt := range in.Parts {
+		switch {
+		case i < len(vals) && vals[i] != nil:
+			sum += decompressedBytes(pt.Info, vals[i])
+		case pt.Info.Kind == KindDense && pt.Info.Compressed:
+			sum += pt.Info.DataSize // a ragged count: validated, not kept
+		}
+	}
+	return sum
 }

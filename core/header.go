@@ -121,15 +121,20 @@ func parseHeader(p []byte, base int64) (header, error) {
 }
 
 // readShape reads ndim u32 dims at p[at:], applying the dim and element
-// limits. It returns the shape and the element count.
-func readShape(p []byte, at int, ndim int, base, ndimOff int64, l *Limits) ([]int, int64, error) {
+// limits. It returns the shape, in dst's storage when its capacity allows
+// (nil dst: a new slice), and the element count.
+func readShape(dst []int, p []byte, at int, ndim int, base, ndimOff int64, l *Limits) ([]int, int64, error) {
 	if ndim > l.MaxDims {
 		return nil, 0, ferr(ErrTooLarge, ndimOff, "ndim", "ndim %d exceeds the limit of %d", ndim, l.MaxDims)
 	}
 	if len(p)-at < 4*ndim {
 		return nil, 0, ferr(ErrCorrupt, base+int64(at), "shape", "truncated: %d dims need %d bytes, %d remain", ndim, 4*ndim, len(p)-at)
 	}
-	shape := make([]int, ndim)
+	shape := dst[:0]
+	if shape == nil || cap(shape) < ndim {
+		shape = make([]int, ndim)
+	}
+	shape = shape[:ndim]
 	n := uint64(1)
 	overflow := false
 	for i := range shape {
@@ -196,8 +201,9 @@ type prelude struct {
 }
 
 // parsePrelude parses a tensor-like packet (dense, quantized, string,
-// ragged framing) up to its body offset.
-func parsePrelude(pr *prelude, p []byte, h *header, base int64, l *Limits) error {
+// ragged framing) up to its body offset. The shape goes into shape's
+// storage when its capacity allows (nil: a new slice).
+func parsePrelude(pr *prelude, p []byte, h *header, base int64, l *Limits, shape []int) error {
 	*pr = prelude{header: *h}
 	var err error
 	at := h.size
@@ -216,7 +222,7 @@ func parsePrelude(pr *prelude, p []byte, h *header, base int64, l *Limits) error
 			return ferr(ErrCorrupt, base+h.ndimOff(), "ndim", "%s packet with ndim %d (want 1)", h.kind, h.ndim)
 		}
 	}
-	pr.shape, pr.elems, err = readShape(p, at, h.ndim, base, base+h.ndimOff(), l)
+	pr.shape, pr.elems, err = readShape(shape, p, at, h.ndim, base, base+h.ndimOff(), l)
 	if err != nil {
 		return err
 	}

@@ -440,19 +440,37 @@ func (o Options) alignment() int {
 type Limits struct {
 	MaxDims      int   // default 32
 	MaxElements  int64 // default 1e9
-	MaxDepth     int   // default 64
+	MaxDepth     int   // default 64; values above MaxDepthCeiling mean MaxDepthCeiling
 	MaxAlignment int64 // default 2^31
 	MaxBytes     int64 // default 2^34
+	// MaxDecodedBytes bounds the memory one decode allocates for
+	// decompressed bodies, summed over every compressed body of the packet
+	// (default 2^34). A packet that needs more is refused with ErrTooLarge
+	// before anything is allocated. Servers tie it to their body limit:
+	// without it a small LZ4 body may claim gigabytes.
+	MaxDecodedBytes int64
 }
 
 // Defaults for Limits.
 const (
-	DefaultMaxDims      = 32
-	DefaultMaxElements  = 1_000_000_000
-	DefaultMaxDepth     = 64
-	DefaultMaxAlignment = 1 << 31
-	DefaultMaxBytes     = 1 << 34
+	DefaultMaxDims         = 32
+	DefaultMaxElements     = 1_000_000_000
+	DefaultMaxDepth        = 64
+	DefaultMaxAlignment    = 1 << 31
+	DefaultMaxBytes        = 1 << 34
+	DefaultMaxDecodedBytes = 1 << 34
 )
+
+// MaxDepthCeiling is the deepest nesting any Limits can allow. The decoder
+// recurses once per container level, using a few hundred bytes of
+// goroutine stack each; without a ceiling, a raised MaxDepth would let a
+// packet of a few megabytes nest a million levels and overflow the stack,
+// a fatal error no recover can catch. At the ceiling a decode needs well
+// under 1 MiB of stack. The reference writers never nest deeper than 64
+// and its pure-Python reader fails near 1000 (Python's recursion limit), so
+// nothing interoperable is lost; an iterative decoder would cost the
+// recursive one's simplicity for depths no writer produces.
+const MaxDepthCeiling = 1000
 
 func (l Limits) norm() Limits {
 	if l.MaxDims <= 0 {
@@ -464,31 +482,72 @@ func (l Limits) norm() Limits {
 	if l.MaxDepth <= 0 {
 		l.MaxDepth = DefaultMaxDepth
 	}
+	if l.MaxDepth > MaxDepthCeiling {
+		l.MaxDepth = MaxDepthCeiling
+	}
 	if l.MaxAlignment <= 0 || l.MaxAlignment > DefaultMaxAlignment {
 		l.MaxAlignment = DefaultMaxAlignment
 	}
 	if l.MaxBytes <= 0 {
 		l.MaxBytes = DefaultMaxBytes
 	}
+	if l.MaxDecodedBytes <= 0 {
+		l.MaxDecodedBytes = DefaultMaxDecodedBytes
+	}
 	return l
 }
 
 // Info is the header-level description of a packet (FORMAT.md §17).
+//
+// Offsets and lengths are relative to the start of the packet described.
+// Shape is never nil (empty for a 0-d tensor and for containers). Parts is
+// filled only by InspectTree.
 type Info struct {
 	Version    int
 	Flags      uint16
 	Kind       Kind
 	DType      DType
 	Shape      []int
-	Count      int
-	Elements   int64
+	Count      int   // bundle entries; strings or rows of the RAGGED framing
+	Elements   int64 // product of the shape
 	Aligned    bool
 	Alignment  int
 	Integrity  bool
 	Compressed bool
-	HeaderLen  int
-	BodyOffset int
-	DataSize   int64
+	HeaderLen  int   // bytes up to the padding (header, shape, metadata, exponent byte)
+	BodyOffset int   // where the body starts
+	DataSize   int64 // decoded body bytes of a dense or quantized packet
+	Parts      []Part
+}
+
+// PacketLen returns the full length of the described packet when its
+// header alone determines it — an uncompressed dense or a quantized packet
+// (body offset, body and footer) and a GPU IPC reference — and false for
+// every other packet, whose length comes from its contents (PacketLen the
+// function walks them).
+func (in *Info) PacketLen() (int64, bool) {
+	footer := int64(0)
+	if in.Integrity {
+		footer = footerLen
+	}
+	switch {
+	case in.Kind == KindIPCRef:
+		return ipcPacketLen, true
+	case in.Kind == KindQuantized, in.Kind == KindDense && !in.Compressed:
+		return int64(in.BodyOffset) + in.DataSize + footer, true
+	}
+	return 0, false
+}
+
+// Part is one value inside a container packet, as InspectTree describes
+// it: a bundle entry (Key is the entry's key) or a sparse component (Key
+// is "data", "row", "col", "indices" or "indptr"). Offset and Len locate
+// the value's own packet inside the packet given to InspectTree.
+type Part struct {
+	Key    string
+	Offset int
+	Len    int
+	Info   Info
 }
 
 func validUTF8(b []byte) bool { return utf8.Valid(b) }

@@ -15,7 +15,6 @@ import (
 	"strings"
 
 	"github.com/tenso-go/tenso"
-	"github.com/tenso-go/tenso/core"
 )
 
 func init() {
@@ -238,7 +237,7 @@ func describeJSON(p []byte, v tenso.Value) (obj, error) {
 				{"integrity", info.Integrity}, {"count", v.Splits.NumElements() - 1},
 				{"offsets", splitsOf(v.Splits)}, {"payload_sha256", shaHex(v.Flat.Data)}}, nil
 		}
-		parts, err := core.Split(p)
+		parts, err := splitParts(p)
 		if err != nil {
 			return nil, err
 		}
@@ -248,7 +247,7 @@ func describeJSON(p []byte, v tenso.Value) (obj, error) {
 		}
 		return obj{{"kind", "ragged"}, {"version", info.Version}, {"splits", splitsOf(v.Splits)}, {"flat", flat}}, nil
 	case *tenso.Bundle:
-		parts, err := core.Split(p)
+		parts, err := splitParts(p)
 		if err != nil {
 			return nil, err
 		}
@@ -262,7 +261,7 @@ func describeJSON(p []byte, v tenso.Value) (obj, error) {
 		}
 		return obj{{"kind", "bundle"}, {"version", info.Version}, {"count", len(v.Entries)}, {"entries", entries}}, nil
 	case *tenso.Sparse:
-		parts, err := core.Split(p)
+		parts, err := splitParts(p)
 		if err != nil {
 			return nil, err
 		}
@@ -383,7 +382,7 @@ func textValue(w io.Writer, indent string, p []byte, v tenso.Value) error {
 	case *tenso.Ragged:
 		fmt.Fprintf(w, "%sragged: %d rows of %s, %d values%s\n", indent, v.Splits.NumElements()-1, v.Flat.DType, v.Flat.NumElements(), mods)
 	case *tenso.Bundle:
-		parts, err := core.Split(p)
+		parts, err := splitParts(p)
 		if err != nil {
 			return err
 		}
@@ -403,3 +402,24 @@ func textValue(w io.Writer, indent string, p []byte, v tenso.Value) error {
 }
 
 func bufferedStdout() *bufio.Writer { return bufio.NewWriter(os.Stdout) }
+
+// splitParts returns the packets of the bundle entries or sparse
+// components of p (nil for other kinds), whose own headers (version,
+// alignment, flags) the decoded values do not keep.
+func splitParts(p []byte) ([]part, error) {
+	in, err := tenso.InspectTree(p, tenso.Limits{})
+	if err != nil {
+		return nil, err
+	}
+	parts := make([]part, len(in.Parts))
+	for i, pt := range in.Parts {
+		parts[i] = part{pt.Key, p[pt.Offset : pt.Offset+pt.Len : pt.Offset+pt.Len]}
+	}
+	return parts, nil
+}
+
+// part is a value inside a container packet: its key and its own packet.
+type part struct {
+	Key    string
+	Packet []byte
+}

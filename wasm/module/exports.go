@@ -40,10 +40,12 @@ var (
 	errMsg  []byte
 	live    any // keeps the last result (and what it points into) reachable
 	scratch []byte
-	// The dense fast path of tenso_decode: the parsed header, the layout
-	// words and the reusable buffer for decompressed bodies (allocation-free
-	// once warm).
-	frame     core.DenseFrame
+	// The dense fast path of tenso_decode: the parsed header and tensor
+	// (their shapes kept in shapeBuf), the layout words and the reusable
+	// buffer for decompressed bodies (allocation-free once warm).
+	info      core.Info
+	tensor    core.Tensor
+	shapeBuf  [core.DefaultMaxDims]int
 	fastWords [6 + core.DefaultMaxDims]uint32
 	body      []byte
 	// slowWords is reused for the layout words of core.Decode's results.
@@ -178,35 +180,38 @@ const bodyKeepMax = 256 << 20
 // then views in its own buffer; any other packet returns rcNeedFull.
 // The result is the layout (layout.go).
 //
-// Top-level dense packets take an allocation-free path (core.ParseDenseFrame
-// and core.FinishDense accept exactly what core.Decode accepts; anything
-// else, errors included, goes through core.Decode): Go's allocator and
+// Top-level dense packets take an allocation-free path (core.InspectInto
+// and core.DecodeTensor validate exactly as core.Decode does and give its
+// errors; any other kind goes through core.Decode): Go's allocator and
 // garbage collector dominate a small decode under wasm.
 //
 //go:wasmexport tenso_decode
 func tensoDecode(p unsafe.Pointer, n, total uint32) int32 {
 	in := mem(p, n)
+	info.Shape = shapeBuf[:0]
+	ierr := core.InspectInto(&info, in, core.Limits{})
 	if n < total {
-		if !core.ParseDenseFrame(&frame, in, int64(total)) || frame.Compressed || frame.Integrity {
+		pl, ok := info.PacketLen()
+		if ierr != nil || info.Kind != core.KindDense || info.Compressed || info.Integrity || !ok || pl > int64(total) {
 			live = nil
 			return rcNeedFull
 		}
-		return denseResult(layout.SrcInput, uint32(frame.BodyOffset))
+		return denseResult(info.DType, info.Shape, layout.SrcInput, uint32(info.BodyOffset), info.DataSize)
 	}
-	if core.ParseDenseFrame(&frame, in, int64(n)) && frame.DataSize <= 1<<32-1 {
-		var dst []byte
-		if frame.Compressed {
-			dst = bodyBuffer(frame.DataSize)
+	if ierr == nil && info.Kind == core.KindDense && info.DataSize <= 1<<32-1 {
+		tensor.Shape = shapeBuf[:0]
+		if err := core.DecodeTensor(&tensor, in, body, core.Limits{}); err != nil {
+			return setError(err)
 		}
-		if core.FinishDense(&frame, in, dst) {
-			if !frame.Compressed {
-				return denseResult(layout.SrcInput, uint32(frame.BodyOffset))
-			}
-			if len(dst) == 0 {
-				return denseResult(layout.SrcInput, 0)
-			}
-			return denseResult(layout.SrcWasm, addr(dst))
+		t := &tensor
+		switch {
+		case !info.Compressed:
+			return denseResult(t.DType, t.Shape, layout.SrcInput, uint32(info.BodyOffset), info.DataSize)
+		case len(t.Data) == 0:
+			return denseResult(t.DType, t.Shape, layout.SrcInput, 0, 0)
 		}
+		keepBody(t.Data)
+		return denseResult(t.DType, t.Shape, layout.SrcWasm, addr(t.Data), info.DataSize)
 	}
 	v, err := core.Decode(in)
 	if err != nil {
@@ -222,27 +227,29 @@ func tensoDecode(p unsafe.Pointer, n, total uint32) int32 {
 	return rcOK
 }
 
-// bodyBuffer returns n bytes for a decompressed dense body. The buffer is
-// reused by the next decode: hosts copy a src-1 range out before calling
-// the module again (and memory the module once had is never returned to
-// the host anyway, so keeping it costs nothing a fresh allocation would
-// not). Reuse also skips zeroing: LZ4 decoding writes every byte.
-func bodyBuffer(n int64) []byte {
-	if int64(cap(body)) < n {
-		body = nil
-		body = make([]byte, n)
+// keepBody keeps the buffer a decompressed dense body was written to for
+// the next decode: hosts copy a src-1 range out before calling the module
+// again (and memory the module once had is never returned to the host
+// anyway, so keeping it costs nothing a fresh allocation would not). Reuse
+// also skips zeroing: LZ4 decoding writes every byte.
+func keepBody(b []byte) {
+	if cap(b) > cap(body) {
+		body = b[:0]
 	}
-	return body[:n]
 }
 
-// denseResult writes the layout of the dense value in frame, whose body is
-// the range (src, off, frame.DataSize), into fastWords.
-func denseResult(src, off uint32) int32 {
+// denseResult writes the layout of a dense value whose body is the range
+// (src, off, size) into fastWords.
+func denseResult(dt core.DType, shape []int, src, off uint32, size int64) int32 {
 	live = nil
 	w := &fastWords
-	w[0], w[1], w[2] = uint32(core.KindDense), uint32(frame.DType), uint32(frame.NDim)
-	k := 3 + copy(w[3:3+frame.NDim], frame.Dims[:frame.NDim])
-	w[k], w[k+1], w[k+2] = src, off, uint32(frame.DataSize)
+	w[0], w[1], w[2] = uint32(core.KindDense), uint32(dt), uint32(len(shape))
+	k := 3
+	for _, d := range shape {
+		w[k] = uint32(d)
+		k++
+	}
+	w[k], w[k+1], w[k+2] = src, off, uint32(size)
 	setWords(unsafe.Slice((*byte)(unsafe.Pointer(&w[0])), 4*(k+3)))
 	return rcOK
 }
