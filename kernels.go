@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"math"
 	"unsafe"
+
+	"github.com/tenso-go/tenso/internal/sysio"
 )
 
 // Float16ToFloat32 widens IEEE binary16 values (raw bits, as stored in a
@@ -199,20 +201,13 @@ func shapeCount(shape []int) (int, bool) {
 	return n, true
 }
 
-// hostLE reports whether the host stores integers little-endian, so that
-// wire bytes can be viewed as typed slices.
-var hostLE = func() bool {
-	x := uint16(1)
-	return *(*byte)(unsafe.Pointer(&x)) == 1
-}()
-
 // u16View returns b as []uint16 without copying when the host is
 // little-endian and b is 2-aligned.
 func u16View(b []byte) ([]uint16, bool) {
 	if len(b) == 0 {
 		return nil, true
 	}
-	if !hostLE || uintptr(unsafe.Pointer(&b[0]))&1 != 0 {
+	if !sysio.LittleEndian || uintptr(unsafe.Pointer(&b[0]))&1 != 0 {
 		return nil, false
 	}
 	return unsafe.Slice((*uint16)(unsafe.Pointer(&b[0])), len(b)/2), true
@@ -224,7 +219,7 @@ func f32View(b []byte) ([]float32, bool) {
 	if len(b) == 0 {
 		return nil, true
 	}
-	if !hostLE || uintptr(unsafe.Pointer(&b[0]))&3 != 0 {
+	if !sysio.LittleEndian || uintptr(unsafe.Pointer(&b[0]))&3 != 0 {
 		return nil, false
 	}
 	return unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), len(b)/4), true
@@ -236,7 +231,7 @@ func f32Bytes(s []float32) []byte {
 	if len(s) == 0 {
 		return nil
 	}
-	if hostLE {
+	if sysio.LittleEndian {
 		return unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), 4*len(s))
 	}
 	b := make([]byte, 4*len(s))

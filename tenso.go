@@ -28,6 +28,7 @@ type (
 	FormatError  = core.FormatError
 	Reader       = core.Reader
 	Writer       = core.Writer
+	DenseWriter  = core.DenseWriter
 )
 
 // Element types (FORMAT.md §4).
@@ -129,15 +130,39 @@ func DecodeTensor(t *Tensor, p, buf []byte, l Limits) error { return core.Decode
 // a server can reserve the memory before decoding.
 func DecompressedSize(p []byte, l Limits) (int64, error) { return core.DecompressedSize(p, l) }
 
-// MaxDepthCeiling is the deepest nesting any Limits allows (see
-// core.MaxDepthCeiling for why there is a ceiling).
-const MaxDepthCeiling = core.MaxDepthCeiling
+// Limits defaults (a zero Limits field means its default), and the
+// deepest nesting any Limits allows: the decoder recurses per level, so
+// the ceiling keeps its stack small whatever a caller sets.
+const (
+	DefaultMaxDims         = core.DefaultMaxDims
+	DefaultMaxElements     = core.DefaultMaxElements
+	DefaultMaxDepth        = core.DefaultMaxDepth
+	DefaultMaxAlignment    = core.DefaultMaxAlignment
+	DefaultMaxBytes        = core.DefaultMaxBytes
+	DefaultMaxDecodedBytes = core.DefaultMaxDecodedBytes
+	MaxDepthCeiling        = core.MaxDepthCeiling
+)
 
 // NewReader returns a streaming reader of back-to-back packets.
 func NewReader(r io.Reader) *Reader { return core.NewReader(r) }
 
 // NewReaderLimits is NewReader with explicit Limits.
 func NewReaderLimits(r io.Reader, l Limits) *Reader { return core.NewReaderLimits(r, l) }
+
+// AppendDenseHeader appends everything of an uncompressed dense packet
+// before its body — header, shape, alignment byte, padding — exactly as
+// Encode writes it. The packet continues with the body and, with
+// o.Integrity, the body's XXH3-64 as 8 little-endian bytes.
+func AppendDenseHeader(dst []byte, dt DType, shape []int, o Options) ([]byte, error) {
+	return core.AppendDenseHeader(dst, dt, shape, o)
+}
+
+// NewDenseWriter writes the header of an uncompressed dense packet to w
+// and returns a writer for its body, which may arrive in pieces; Close
+// writes the integrity footer. The bytes are exactly Encode's.
+func NewDenseWriter(w io.Writer, dt DType, shape []int, o Options) (*DenseWriter, error) {
+	return core.NewDenseWriter(w, dt, shape, o)
+}
 
 // NewWriter returns a streaming writer; bodies are written without copying.
 func NewWriter(w io.Writer) *Writer { return core.NewWriter(w) }

@@ -2,9 +2,11 @@ package tenso
 
 import (
 	"fmt"
+	"io"
 	"unsafe"
 
 	"github.com/tenso-go/tenso/core"
+	"github.com/tenso-go/tenso/internal/sysio"
 )
 
 // F16 is an IEEE binary16 value as its raw bits (dtype float16).
@@ -57,13 +59,6 @@ func DTypeOf[T Element]() DType {
 	panic("unreachable")
 }
 
-// littleEndian reports whether the host stores numbers little-endian (the
-// wire order), in which case typed slices and wire bytes share memory.
-var littleEndian = func() bool {
-	x := uint16(1)
-	return *(*byte)(unsafe.Pointer(&x)) == 1
-}()
-
 // FromSlice wraps s as a tensor of the given shape (one dimension of
 // len(s) if shape is empty). On little-endian hosts (all supported ones)
 // Data aliases s: no copy is made, and s must not change while the tensor
@@ -93,7 +88,7 @@ func FromSlice[T Element](s []T, shape ...int) (*Tensor, error) {
 	if len(s) > 0 {
 		data = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), len(s)*size)
 	}
-	if !littleEndian {
+	if !sysio.LittleEndian {
 		data = swapped(data, wordSize(dt))
 	}
 	return &Tensor{DType: dt, Shape: shape, Data: data}, nil
@@ -136,7 +131,7 @@ func As[T Element](t *Tensor) ([]T, error) {
 		}
 	}
 	data := t.Data
-	if !littleEndian {
+	if !sysio.LittleEndian {
 		data = swapped(data, wordSize(want))
 	} else if !IsAligned(data, size) {
 		data = append(make([]byte, 0, len(data)+size), data...)
@@ -172,15 +167,7 @@ func wordSize(d DType) int {
 // copy). Empty input and alignment 1 are aligned; an alignment that is not
 // a positive power of two is not. To learn whether a decoded body is
 // aligned, test packet[info.BodyOffset:].
-func IsAligned(b []byte, alignment int) bool {
-	if alignment <= 0 || alignment&(alignment-1) != 0 {
-		return false
-	}
-	if len(b) == 0 || alignment == 1 {
-		return true
-	}
-	return uintptr(unsafe.Pointer(unsafe.SliceData(b)))%uintptr(alignment) == 0
-}
+func IsAligned(b []byte, alignment int) bool { return sysio.IsAligned(b, alignment) }
 
 // DecodePrefix decodes the packet at the start of p and reports how many
 // bytes it occupies (bytes after an uncompressed packet are ignored by
@@ -203,8 +190,9 @@ func Segments(v Value, o Options) ([][]byte, int64, error) { return core.Segment
 // EncodedLen is the exact length of v's uncompressed packet.
 func EncodedLen(v Value, o Options) (int64, error) { return core.EncodedLen(v, o) }
 
-// WriteBuffers writes bufs with writev where w supports it (net.Conn, and
-// *os.File on Linux).
-func WriteBuffers(w interface{ Write([]byte) (int, error) }, bufs [][]byte) (int64, error) {
-	return core.WriteBuffers(w, bufs)
-}
+// WriteBuffers writes the concatenation of bufs to w in as few system
+// calls as w allows — writev(2) on a net.Conn and, on Linux, an *os.File
+// (in batches of IOV_MAX, retrying partial writes); one Write per buffer
+// otherwise — and returns the bytes written. bufs is not modified. Use it
+// with Segments to send a packet without copying its bodies.
+func WriteBuffers(w io.Writer, bufs [][]byte) (int64, error) { return sysio.WriteBuffers(w, bufs) }

@@ -144,13 +144,67 @@ func appendZeros(b []byte, n int64) []byte {
 var zeroPage [4096]byte
 
 func (e *encoder) header(flags uint16, dt DType, ndim int, resv byte) {
-	e.out = append(e.out, 'T', 'N', 'S', 'O', Version, byte(flags), byte(flags>>8), byte(dt), byte(ndim), resv)
+	e.out = appendHeader(e.out, flags, dt, ndim, resv)
 }
 
-func (e *encoder) shape(s []int) {
+func (e *encoder) shape(s []int) { e.out = appendShape(e.out, s) }
+
+// appendHeader appends a version-4 fixed header (FORMAT.md §3).
+func appendHeader(dst []byte, flags uint16, dt DType, ndim int, resv byte) []byte {
+	return append(dst, 'T', 'N', 'S', 'O', Version, byte(flags), byte(flags>>8), byte(dt), byte(ndim), resv)
+}
+
+// appendShape appends the u32 dims of a (checked) shape.
+func appendShape(dst []byte, s []int) []byte {
 	for _, d := range s {
-		e.u32(uint32(d))
+		dst = append(dst, byte(d), byte(d>>8), byte(d>>16), byte(d>>24))
 	}
+	return dst
+}
+
+// appendAlignment ends a header that began at dst[start]: the alignment
+// exponent byte when a is not the default 64, then zeros up to a multiple
+// of a from start.
+func appendAlignment(dst []byte, start int, a int64) []byte {
+	if _, extra := alignFlags(a); extra == 1 {
+		dst = append(dst, byte(bits.TrailingZeros64(uint64(a))))
+	}
+	h := int64(len(dst) - start)
+	return appendZeros(dst, alignUp(h, a)-h)
+}
+
+// appendDenseHead appends everything of a dense packet before its body:
+// the one writer of dense headers (Encode, AppendDenseHeader).
+func appendDenseHead(dst []byte, flags uint16, dt DType, shape []int, a int64) []byte {
+	start := len(dst)
+	dst = appendShape(appendHeader(dst, flags, dt, len(shape), 0), shape)
+	return appendAlignment(dst, start, a)
+}
+
+// AppendDenseHeader appends to dst everything of an uncompressed dense
+// packet that comes before its body — the fixed header, the shape, the
+// alignment byte and the padding — exactly as Encode writes them, and
+// returns the extended slice. The packet is that header, the body (the
+// C-order little-endian element bytes), and with o.Integrity the XXH3-64
+// of the body as 8 little-endian bytes; DenseWriter writes all three to a
+// stream. The padding aligns the body relative to the header's start,
+// len(dst). o.Compress is refused (ErrInvalid): a compressed body is only
+// known once compressed; use Append. On error dst is returned unchanged.
+func AppendDenseHeader(dst []byte, dt DType, shape []int, o Options) ([]byte, error) {
+	if !dt.IsDense() {
+		return dst, invalid("dtype %s is not a dense element type", dt)
+	}
+	if o.Compress {
+		return dst, invalid("a dense header cannot announce a compressed body: the compressed length is known only after compressing")
+	}
+	if _, err := checkShape(shape); err != nil {
+		return dst, err
+	}
+	a, flags, err := layoutFlags(o)
+	if err != nil {
+		return dst, err
+	}
+	return appendDenseHead(dst, flags, dt, shape, a), nil
 }
 
 // checkAlign validates a writer alignment and returns it (0 → 64).
@@ -184,14 +238,11 @@ func layoutFlags(o Options) (int64, uint16, error) {
 	return a, flags, nil
 }
 
-// alignHeader ends the header that began at start: the alignment byte when
-// the alignment is not the default, then zeros up to a multiple of a.
+// alignHeader ends the header that began at start (a packet position):
+// the alignment byte when the alignment is not the default, then zeros up
+// to a multiple of a.
 func (e *encoder) alignHeader(start, a int64) {
-	if _, extra := alignFlags(a); extra == 1 {
-		e.u8(byte(bits.TrailingZeros64(uint64(a))))
-	}
-	h := e.pos() - start
-	e.zeros(alignUp(h, a) - h)
+	e.out = appendAlignment(e.out, len(e.out)-int(e.pos()-start), a)
 }
 
 func checkShape(shape []int) (int64, error) {
@@ -287,10 +338,7 @@ func (e *encoder) dense(t *Tensor, o Options) error {
 	if o.Compress {
 		flags |= FlagCompression
 	}
-	start := e.pos()
-	e.header(flags, t.DType, len(t.Shape), 0)
-	e.shape(t.Shape)
-	e.alignHeader(start, a)
+	e.out = appendDenseHead(e.out, flags, t.DType, t.Shape, a)
 	body := t.Data
 	if o.Compress {
 		if e.seg {

@@ -271,15 +271,7 @@ func (s *source) u32(at int64) int64 { return int64(getU32(s.buf[at:])) }
 // dense packet is delimited by walking its LZ4 frame when compressedOK,
 // and is ErrUnframed otherwise.
 func (s *source) frame(l *Limits, compressedOK bool) (int64, error) {
-	if err := s.need(headerV3, "header"); err != nil {
-		return 0, err
-	}
-	if s.buf[4] == 4 {
-		if err := s.need(headerV4, "header"); err != nil {
-			return 0, err
-		}
-	}
-	h, err := parseHeader(s.buf, 0)
+	h, err := s.header()
 	if err != nil {
 		return 0, err
 	}
@@ -336,37 +328,9 @@ func (s *source) frame(l *Limits, compressedOK bool) (int64, error) {
 		}
 		return at, nil
 	}
-	// Tensor-like packets: pull the prelude in stages, each bounded by
-	// fields already checked.
-	if h.ndim > l.MaxDims {
-		return 0, ferr(ErrTooLarge, h.ndimOff(), "ndim", "ndim %d exceeds the limit of %d", h.ndim, l.MaxDims)
-	}
-	at += 4 * int64(h.ndim)
-	if err := s.need(at, "shape"); err != nil {
-		return 0, err
-	}
-	if h.kind == KindQuantized {
-		if err := s.need(at+10, "quantization metadata"); err != nil {
-			return 0, err
-		}
-		ns := s.u32(at + 6)
-		at += 10
-		if ns <= l.MaxElements+1 { // otherwise parsePrelude reports the bad count
-			at += 8 * ns
-			if err := s.need(at, "scales"); err != nil {
-				return 0, err
-			}
-		}
-	}
-	if h.flags&FlagCustAlign != 0 {
-		if err := s.need(at+1, "alignment exponent"); err != nil {
-			return 0, err
-		}
-	}
 	var pr prelude
 	var sb [DefaultMaxDims]int
-	err = parsePrelude(&pr, s.buf, &h, 0, l, sb[:0])
-	if err != nil {
+	if err := s.prelude(&h, &pr, l, sb[:0]); err != nil {
 		return 0, err
 	}
 	B := int64(pr.body)
@@ -404,4 +368,49 @@ func (s *source) frame(l *Limits, compressedOK bool) (int64, error) {
 	}
 	n := B + pr.bodyLen() + footer
 	return n, s.need(n, "body")
+}
+
+// header pulls and parses the fixed header.
+func (s *source) header() (header, error) {
+	if err := s.need(headerV3, "header"); err != nil {
+		return header{}, err
+	}
+	if s.buf[4] == 4 {
+		if err := s.need(headerV4, "header"); err != nil {
+			return header{}, err
+		}
+	}
+	return parseHeader(s.buf, 0)
+}
+
+// prelude pulls and parses the prelude of a tensor-like packet (header h)
+// up to its body offset, in stages, each bounded by fields already
+// checked; the padding itself is not pulled.
+func (s *source) prelude(h *header, pr *prelude, l *Limits, shape []int) error {
+	if h.ndim > l.MaxDims {
+		return ferr(ErrTooLarge, h.ndimOff(), "ndim", "ndim %d exceeds the limit of %d", h.ndim, l.MaxDims)
+	}
+	at := int64(h.size) + 4*int64(h.ndim)
+	if err := s.need(at, "shape"); err != nil {
+		return err
+	}
+	if h.kind == KindQuantized {
+		if err := s.need(at+10, "quantization metadata"); err != nil {
+			return err
+		}
+		ns := s.u32(at + 6)
+		at += 10
+		if ns <= l.MaxElements+1 { // otherwise parsePrelude reports the bad count
+			at += 8 * ns
+			if err := s.need(at, "scales"); err != nil {
+				return err
+			}
+		}
+	}
+	if h.flags&FlagCustAlign != 0 {
+		if err := s.need(at+1, "alignment exponent"); err != nil {
+			return err
+		}
+	}
+	return parsePrelude(pr, s.buf, h, 0, l, shape)
 }

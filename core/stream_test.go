@@ -9,11 +9,12 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"testing"
 	"testing/iotest"
 	"time"
+
+	"github.com/tenso-go/tenso/internal/sysio"
 )
 
 // Streaming (FORMAT.md §16): Reader and Writer.
@@ -386,28 +387,28 @@ func TestWriteBuffersPartial(t *testing.T) {
 	for _, cut := range []int{0, 1, 9, 10, 64, 100, 3000, int(total) - 1} {
 		boom := errors.New("disk full")
 		w := &limitWriter{max: cut, err: boom}
-		n, err := WriteBuffers(w, bufs)
+		n, err := sysio.WriteBuffers(w, bufs)
 		if !errors.Is(err, boom) || n != int64(cut) || !bytes.Equal(w.buf.Bytes(), want[:cut]) {
 			t.Errorf("cut %d: n=%d err=%v, wrote %d bytes", cut, n, err, w.buf.Len())
 		}
 		// A writer that returns a short count without an error breaks the
 		// io.Writer contract; WriteBuffers must not report success.
 		lw := &limitWriter{max: cut}
-		n, err = WriteBuffers(lw, bufs)
+		n, err = sysio.WriteBuffers(lw, bufs)
 		if err == nil || n != int64(lw.buf.Len()) {
 			t.Errorf("cut %d, silent short write: n=%d err=%v (%d bytes arrived of %d)", cut, n, err, lw.buf.Len(), total)
 		} else if !errors.Is(err, io.ErrShortWrite) {
 			t.Errorf("cut %d, silent short write: %v, want io.ErrShortWrite", cut, err)
 		}
 		cw := &chunkWriter{n: 7}
-		n, err = WriteBuffers(cw, bufs)
+		n, err = sysio.WriteBuffers(cw, bufs)
 		if !errors.Is(err, io.ErrShortWrite) || n != 7 {
 			t.Errorf("chunk writer: n=%d err=%v", n, err)
 		}
 	}
 	// All of it.
 	var full bytes.Buffer
-	n, err := WriteBuffers(&full, bufs)
+	n, err := sysio.WriteBuffers(&full, bufs)
 	if err != nil || n != total || !bytes.Equal(full.Bytes(), want) {
 		t.Fatalf("full write: n=%d err=%v", n, err)
 	}
@@ -708,19 +709,13 @@ func TestWriterFile(t *testing.T) {
 	if err := writeValues(NewWriter(f), vals, opts); err != nil {
 		t.Fatal(err)
 	}
-	// The file path uses writev on Linux.
+	// The file path uses writev on Linux (internal/sysio tests that).
 	segs, total, err := Segments(big, Options{Integrity: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, ok, err := writevFile(f, segs)
-	if runtime.GOOS == "linux" && (!ok || err != nil || n != total) {
-		t.Fatalf("writevFile: n=%d ok=%v err=%v", n, ok, err)
-	}
-	if !ok {
-		if _, err := WriteBuffers(f, segs); err != nil {
-			t.Fatal(err)
-		}
+	if n, err := sysio.WriteBuffers(f, segs); err != nil || n != total {
+		t.Fatalf("WriteBuffers: n=%d err=%v", n, err)
 	}
 	vals = append(vals, big)
 	// More buffers than one writev takes (IOV_MAX).
@@ -734,7 +729,7 @@ func TestWriterFile(t *testing.T) {
 		many = append(many, b)
 		manyWant = append(manyWant, b...)
 	}
-	if n, err := WriteBuffers(f, many); err != nil || n != int64(len(manyWant)) {
+	if n, err := sysio.WriteBuffers(f, many); err != nil || n != int64(len(manyWant)) {
 		t.Fatalf("WriteBuffers with 3000 buffers: n=%d err=%v", n, err)
 	}
 	if err := f.Close(); err != nil {
@@ -766,7 +761,7 @@ func TestWriterFile(t *testing.T) {
 		t.Fatal("the file does not end with the two big packets")
 	}
 	// A writev on a closed file fails cleanly.
-	if _, err := WriteBuffers(f, segs); err == nil {
+	if _, err := sysio.WriteBuffers(f, segs); err == nil {
 		t.Error("WriteBuffers on a closed file succeeded")
 	}
 }

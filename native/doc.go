@@ -29,12 +29,8 @@
 // enough, and File.Do runs code with faults turned into ErrFault instead of
 // a crash.
 //
-// # Vectored writes
-//
-// WriteBuffers writes a list of buffers with writev(2) on an *os.File, with
-// net.Buffers (which uses writev) on a net.Conn, and with one Write per
-// buffer otherwise, looping on short writes. Feed it core.Segments output
-// to send a packet without copying its bodies.
+// DumpFile writes a packet with one writev(2) (tenso.WriteBuffers of
+// tenso.Segments): bodies are never copied.
 //
 // All functions are safe for concurrent use; a File may be read by many
 // goroutines until it is closed.

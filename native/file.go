@@ -7,11 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"unsafe"
 
 	tenso "github.com/tenso-go/tenso"
-	"github.com/tenso-go/tenso/core"
 	"github.com/tenso-go/tenso/internal/memfault"
+	"github.com/tenso-go/tenso/internal/sysio"
 )
 
 // Errors of this package; match with errors.Is. Both also match
@@ -91,7 +90,7 @@ func load(f *os.File, path string, o LoadOptions) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tenso/native: read %s: %w", path, err)
 	}
-	n, err := core.PacketLen(buf, o.Limits)
+	n, err := tenso.PacketLen(buf, o.Limits)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -120,7 +119,7 @@ func fromMapping(f *os.File, path string, data []byte, l tenso.Limits) (lf *File
 	if len(avail) == 0 {
 		return nil, fmt.Errorf("%w: %s is empty", ErrTruncated, path)
 	}
-	n, err := core.PacketLen(avail, l)
+	n, err := tenso.PacketLen(avail, l)
 	if err != nil {
 		if errors.Is(err, tenso.ErrCorrupt) && len(avail) < len(data) {
 			return nil, fmt.Errorf("%s: %w (%v)", path, ErrTruncated, err)
@@ -143,7 +142,7 @@ func fromMapping(f *os.File, path string, data []byte, l tenso.Limits) (lf *File
 func readAll(f *os.File, st os.FileInfo, l tenso.Limits) ([]byte, error) {
 	maxBytes := l.MaxBytes
 	if maxBytes <= 0 {
-		maxBytes = core.DefaultMaxBytes
+		maxBytes = tenso.DefaultMaxBytes
 	}
 	limit := maxBytes + 1<<20 // the largest body plus room for headers
 	if st.Mode().IsRegular() {
@@ -151,7 +150,7 @@ func readAll(f *os.File, st os.FileInfo, l tenso.Limits) ([]byte, error) {
 		if size > limit {
 			return nil, fmt.Errorf("%w: file of %d bytes exceeds the limit of %d", tenso.ErrTooLarge, size, limit)
 		}
-		buf := alignedBuf(int(size))
+		buf := sysio.AlignedBytes(int(size), 0) // bodies land where a mapped file puts them
 		n, err := io.ReadFull(f, buf)
 		if err == io.ErrUnexpectedEOF || err == io.EOF {
 			return nil, fmt.Errorf("%w: file shrank while being read (%d of %d bytes)", ErrTruncated, n, size)
@@ -166,17 +165,9 @@ func readAll(f *os.File, st os.FileInfo, l tenso.Limits) ([]byte, error) {
 	if int64(len(b)) > limit {
 		return nil, fmt.Errorf("%w: input exceeds %d bytes", tenso.ErrTooLarge, limit)
 	}
-	buf := alignedBuf(len(b))
+	buf := sysio.AlignedBytes(len(b), 0)
 	copy(buf, b)
 	return buf, nil
-}
-
-// alignedBuf returns n bytes starting at a 64-byte aligned address, so
-// bodies land where a mapped file would put them.
-func alignedBuf(n int) []byte {
-	b := make([]byte, n+63)
-	off := int(-uintptr(unsafe.Pointer(unsafe.SliceData(b))) & 63)
-	return b[off : off+n : off+n]
 }
 
 // Value returns the decoded packet. Its data are valid until Close.
@@ -273,7 +264,7 @@ type DumpOptions struct {
 // encoder's buffers; tensor bodies are not copied) and returns its length.
 // The file holds exactly the packet.
 func DumpFile(path string, v tenso.Value, o DumpOptions) (int64, error) {
-	bufs, total, err := core.Segments(v, o.Encode)
+	bufs, total, err := tenso.Segments(v, o.Encode)
 	if err != nil {
 		return 0, err
 	}
@@ -332,7 +323,7 @@ func DumpFile(path string, v tenso.Value, o DumpOptions) (int64, error) {
 }
 
 func writeAll(f *os.File, bufs [][]byte, total int64, sync bool) (int64, error) {
-	n, err := WriteBuffers(f, bufs)
+	n, err := tenso.WriteBuffers(f, bufs)
 	if err == nil && n != total {
 		err = io.ErrShortWrite
 	}

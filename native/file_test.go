@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
-	"net"
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"unsafe"
 
@@ -258,75 +255,3 @@ func TestLoadFIFO(t *testing.T) {
 	}
 }
 
-func segs(t testing.TB, n int) ([][]byte, []byte) {
-	var bufs [][]byte
-	var all []byte
-	for i := 0; i < n; i++ {
-		b := bytes.Repeat([]byte{byte(i)}, i%7) // some empty
-		bufs = append(bufs, b)
-		all = append(all, b...)
-	}
-	return bufs, all
-}
-
-func TestWriteBuffers(t *testing.T) {
-	bufs, all := segs(t, 3000) // more than IOV_MAX
-	orig := append([][]byte(nil), bufs...)
-	// File.
-	p := filepath.Join(t.TempDir(), "w")
-	f, _ := os.Create(p)
-	n, err := WriteBuffers(f, bufs)
-	f.Close()
-	got, _ := os.ReadFile(p)
-	if err != nil || n != int64(len(all)) || !bytes.Equal(got, all) {
-		t.Fatal("file", err)
-	}
-	// A pipe with a slow reader: short writes and EAGAIN.
-	big := [][]byte{bytes.Repeat([]byte("a"), 3<<20), {}, bytes.Repeat([]byte("b"), 1<<20+3)}
-	r, w, _ := os.Pipe()
-	res := make(chan []byte)
-	go func() { b, _ := io.ReadAll(r); res <- b }()
-	n, err = WriteBuffers(w, big)
-	w.Close()
-	if b := <-res; err != nil || n != 4<<20+3 || !bytes.Equal(b, bytes.Join(big, nil)) {
-		t.Fatal("pipe", err, n)
-	}
-	// TCP on loopback (net.Buffers → writev).
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Skip(err)
-	}
-	defer ln.Close()
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		b, _ := io.ReadAll(c)
-		c.Close()
-		res <- b
-	}()
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err = WriteBuffers(c, bufs)
-	c.Close()
-	if b := <-res; err != nil || n != int64(len(all)) || !bytes.Equal(b, all) {
-		t.Fatal("tcp", err)
-	}
-	// Any writer.
-	var bb bytes.Buffer
-	if n, err := WriteBuffers(&bb, bufs); err != nil || n != int64(len(all)) || !bytes.Equal(bb.Bytes(), all) {
-		t.Fatal("buffer", err)
-	}
-	for i := range bufs {
-		if len(bufs[i]) != len(orig[i]) {
-			t.Fatal("bufs modified")
-		}
-	}
-	if _, err := WriteBuffers(f, bufs); err == nil {
-		t.Fatal("write to closed file succeeded")
-	}
-	runtime.KeepAlive(orig)
-}

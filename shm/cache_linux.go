@@ -14,9 +14,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	tenso "github.com/tenso-go/tenso"
-	"github.com/tenso-go/tenso/core"
 	"golang.org/x/sys/unix"
+
+	tenso "github.com/tenso-go/tenso"
 )
 
 // TCSH v2 layout (FORMAT.md §19). All offsets are absolute from the start
@@ -875,7 +875,7 @@ func prepare(v tenso.Value, o PutOptions) (bufs [][]byte, total int64, hdr packe
 		}
 		v = q
 	}
-	bufs, total, err = core.Segments(v, o.Encode)
+	bufs, total, err = tenso.Segments(v, o.Encode)
 	if err != nil {
 		return nil, 0, hdr, err
 	}

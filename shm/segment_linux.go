@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"os"
 	"sync"
-	"unsafe"
+
+	"golang.org/x/sys/unix"
 
 	tenso "github.com/tenso-go/tenso"
-	"github.com/tenso-go/tenso/core"
-	"golang.org/x/sys/unix"
+	"github.com/tenso-go/tenso/internal/sysio"
 )
 
 // Segment is a named POSIX shared-memory segment holding one Tenso packet
@@ -52,7 +52,7 @@ func Create(name string, size int64) (*Segment, error) {
 // the packet into it. Sizing it exactly is what lets a Python reader, which
 // takes the whole segment as the packet, read compressed packets too.
 func CreateFrom(name string, v tenso.Value, o tenso.Options) (*Segment, error) {
-	bufs, total, err := core.Segments(v, o)
+	bufs, total, err := tenso.Segments(v, o)
 	if err != nil {
 		return nil, err
 	}
@@ -82,12 +82,11 @@ func Open(name string) (*Segment, error) {
 	return &Segment{name: name, f: f, data: data}, nil
 }
 
-// alignedCopy copies p to a 64-byte aligned buffer, so that bodies keep
-// the alignment they had in the segment (typed views stay zero-copy).
+// alignedCopy copies p (always: segment memory goes away at Close) to a
+// 64-byte aligned buffer, so that bodies keep the alignment they had in
+// the segment (typed views stay zero-copy).
 func alignedCopy(p []byte) []byte {
-	b := make([]byte, len(p)+63)
-	off := int(-uintptr(unsafe.Pointer(unsafe.SliceData(b))) & 63)
-	b = b[off : off+len(p) : off+len(p)]
+	b := sysio.AlignedBytes(len(p), 0)
 	copy(b, p)
 	return b
 }
@@ -124,7 +123,7 @@ func (s *Segment) Bytes() []byte {
 // slack for part of the LZ4 body); use CreateFrom for those. A packet larger
 // than the segment is ErrTooLarge; nothing is written then.
 func (s *Segment) Put(v tenso.Value, o tenso.Options) (n int, err error) {
-	bufs, total, err := core.Segments(v, o)
+	bufs, total, err := tenso.Segments(v, o)
 	if err != nil {
 		return 0, err
 	}
@@ -161,7 +160,7 @@ func (s *Segment) packet(l tenso.Limits) ([]byte, error) {
 	if len(data) < 8 {
 		return nil, fmt.Errorf("%w: segment %q holds %d bytes, less than a packet header", tenso.ErrCorrupt, s.name, len(data))
 	}
-	n, err := core.PacketLen(data, l)
+	n, err := tenso.PacketLen(data, l)
 	if err != nil {
 		return nil, fmt.Errorf("segment %q: %w", s.name, err)
 	}

@@ -11,21 +11,16 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/tenso-go/tenso/internal/memfault"
+	"github.com/tenso-go/tenso/internal/sysio"
 )
 
 // shmDir is where Linux (glibc's shm_open, and so Python's
 // multiprocessing.shared_memory) keeps POSIX shared-memory objects.
 const shmDir = "/dev/shm/"
-
-func littleEndianHost() bool {
-	x := uint16(1)
-	return *(*byte)(unsafe.Pointer(&x)) == 1
-}
 
 func checkName(name string) error {
 	if name == "" || len(name) > 255 || strings.ContainsRune(name, '/') ||
@@ -48,7 +43,7 @@ func NewName() string {
 // it, exactly like shm_open(O_CREAT|O_EXCL|O_RDWR, 0600) + ftruncate.
 // An empty name picks a fresh generated one.
 func createFile(name string, size int64) (*os.File, string, error) {
-	if !littleEndianHost() {
+	if !sysio.LittleEndian {
 		return nil, "", ErrNotSupported
 	}
 	if size <= 0 {
@@ -82,7 +77,7 @@ func createFile(name string, size int64) (*os.File, string, error) {
 // openFile opens an existing /dev/shm/<name> read-write and returns it with
 // its current size.
 func openFile(name string) (*os.File, int64, error) {
-	if !littleEndianHost() {
+	if !sysio.LittleEndian {
 		return nil, 0, ErrNotSupported
 	}
 	if err := checkName(name); err != nil {

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/internal/sysio"
 	"github.com/tenso-go/tenso/native/tensogrpc/tensopb"
 )
 
@@ -117,7 +118,7 @@ func (c *Client) decode(resp *tensopb.PredictResponse) (tenso.Value, error) {
 	if s := resp.GetStatus(); s != "" && s != StatusSuccess {
 		return nil, fmt.Errorf("tensogrpc: server status %q", s)
 	}
-	out, err := tenso.DecodeWith(aligned(resp.GetResultPacket()), c.o.Limits)
+	out, err := tenso.DecodeWith(sysio.AlignedCopy(resp.GetResultPacket()), c.o.Limits)
 	if err != nil {
 		return nil, fmt.Errorf("tensogrpc: result packet: %w", err)
 	}

@@ -2,12 +2,12 @@ package tensogrpc
 
 import (
 	"fmt"
-	"unsafe"
 
 	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/mem"
 
 	"github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/internal/sysio"
 	"github.com/tenso-go/tenso/native/tensogrpc/tensopb"
 )
 
@@ -134,27 +134,7 @@ func (c Codec) Unmarshal(data mem.BufferSlice, v any) error {
 // materialize copies data into one 64-byte aligned buffer.
 func materialize(data mem.BufferSlice) []byte {
 	n := data.Len()
-	b := alignedBytes(n)
+	b := sysio.AlignedBytes(n, 0) // decoded tensor views are aligned for their element type
 	data.CopyTo(b)
-	return b
-}
-
-// alignedBytes returns a slice of length n whose first byte is 64-byte
-// aligned, so decoded tensor views are aligned for their element type.
-func alignedBytes(n int) []byte {
-	b := make([]byte, n+63)
-	off := int(-uintptr(unsafe.Pointer(unsafe.SliceData(b))) & 63)
-	return b[off : off+n : off+n]
-}
-
-// aligned returns p if it starts 64-byte aligned, else an aligned copy.
-// Packets from protobuf messages are arbitrary heap slices; an aligned
-// packet gives aligned tensor views.
-func aligned(p []byte) []byte {
-	if len(p) == 0 || uintptr(unsafe.Pointer(unsafe.SliceData(p)))&63 == 0 {
-		return p
-	}
-	b := alignedBytes(len(p))
-	copy(b, p)
 	return b
 }

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/internal/sysio"
 	"github.com/tenso-go/tenso/native/tensogrpc/tensopb"
 )
 
@@ -50,7 +51,7 @@ func ModelName(ctx context.Context) string {
 }
 
 func (s *Service) call(ctx context.Context, req *tensopb.PredictRequest) (*tensopb.PredictResponse, error) {
-	in, err := tenso.DecodeWith(aligned(req.GetTensorPacket()), s.o.Limits)
+	in, err := tenso.DecodeWith(sysio.AlignedCopy(req.GetTensorPacket()), s.o.Limits)
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, "Invalid Tenso packet: "+err.Error())
 	}

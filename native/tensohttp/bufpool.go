@@ -3,7 +3,8 @@ package tensohttp
 import (
 	"math/bits"
 	"sync"
-	"unsafe"
+
+	"github.com/tenso-go/tenso/internal/sysio"
 )
 
 // Request bodies are read into 64-byte aligned buffers so that decoded
@@ -15,14 +16,6 @@ const (
 	minClassShift = 12 // 4 KiB
 	maxClassShift = 30 // 1 GiB; larger bodies are not pooled
 )
-
-// alignedBytes returns a zeroed slice of length n and capacity c (c >= n)
-// whose first byte is 64-byte aligned.
-func alignedBytes(n, c int) []byte {
-	b := make([]byte, c+63)
-	off := int(-uintptr(unsafe.Pointer(unsafe.SliceData(b))) & 63)
-	return b[off : off+n : off+c]
-}
 
 // pooledBuf is a recyclable aligned buffer.
 type pooledBuf struct {
@@ -50,13 +43,13 @@ func getBuf(n int) *pooledBuf {
 		n = 1 << minClassShift
 	}
 	if n > 1<<maxClassShift {
-		return &pooledBuf{b: alignedBytes(n, n)}
+		return &pooledBuf{b: sysio.AlignedBytes(n, n)}
 	}
 	class, size := classOf(n)
 	if p, _ := classPoolsFine[class].Get().(*pooledBuf); p != nil {
 		return p
 	}
-	return &pooledBuf{b: alignedBytes(size, size), class: class}
+	return &pooledBuf{b: sysio.AlignedBytes(size, size), class: class}
 }
 
 // putBuf recycles p; p must not be used afterwards.

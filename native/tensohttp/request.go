@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/internal/sysio"
 )
 
 // DefaultMaxBodyBytes is the default request body limit: 256 MiB, the
@@ -90,7 +91,7 @@ func readBody(body io.Reader, n, max int64, pooled bool) ([]byte, *pooledBuf, er
 		if pooled {
 			return getBuf(size)
 		}
-		return &pooledBuf{b: alignedBytes(size, size)}
+		return &pooledBuf{b: sysio.AlignedBytes(size, size)}
 	}
 	if n > 0 {
 		// Known length: one exact buffer. The limit above bounds it.

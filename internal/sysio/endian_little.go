@@ -1,0 +1,8 @@
+//go:build 386 || amd64 || arm || arm64 || loong64 || mips64le || mipsle || ppc64le || riscv64 || wasm
+
+package sysio
+
+// LittleEndian reports whether the host stores numbers little-endian, the
+// wire order, in which case typed slices and wire bytes share memory. A
+// constant, so the other branch compiles away.
+const LittleEndian = true
