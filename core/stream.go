@@ -507,4 +507,3 @@ func (w *Writer) WritePacket(p []byte) (int64, error) {
 	}
 	return int64(n), err
 }
-

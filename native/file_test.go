@@ -254,4 +254,3 @@ func TestLoadFIFO(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-
