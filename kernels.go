@@ -169,36 +169,13 @@ func isFloatDType(d DType) bool {
 	return d == Float32 || d == Float64 || d == Float16 || d == BFloat16
 }
 
-// denseCount validates a dense tensor's shape against its data length and
-// returns the element count.
+// denseCount validates a dense tensor as Encode does (Tensor.Validate) and
+// returns its element count.
 func denseCount(t *Tensor) (int, error) {
-	if !t.DType.IsDense() {
-		return 0, fmt.Errorf("%w: dtype %v is not a dense element type", ErrInvalid, t.DType)
+	if err := t.Validate(); err != nil {
+		return 0, err
 	}
-	n, ok := shapeCount(t.Shape)
-	if !ok {
-		return 0, fmt.Errorf("%w: invalid shape %v", ErrInvalid, t.Shape)
-	}
-	if n > math.MaxInt/16 || len(t.Data) != n*t.DType.ItemSize() {
-		return 0, fmt.Errorf("%w: %v tensor of shape %v needs %d data bytes, has %d", ErrInvalid, t.DType, t.Shape, n*t.DType.ItemSize(), len(t.Data))
-	}
-	return n, nil
-}
-
-// shapeCount is the product of the dims (1 for 0-d), false for a negative
-// dim or an overflowing product.
-func shapeCount(shape []int) (int, bool) {
-	n := 1
-	for _, d := range shape {
-		if d < 0 {
-			return 0, false
-		}
-		if d != 0 && n > math.MaxInt/16/d {
-			return 0, false
-		}
-		n *= d
-	}
-	return n, true
+	return t.NumElements(), nil
 }
 
 // u16View returns b as []uint16 without copying when the host is

@@ -162,18 +162,9 @@ func Quantize(t *Tensor, dtype DType, scheme Scheme, axis, groupSize int) (*Quan
 		}
 		q.Scales[i], q.ZeroPoints[i] = s, zp
 	}
-	q.Data = make([]byte, packedLen(dtype, n))
+	q.Data = make([]byte, dtype.DataLen(n))
 	quantizeValues(q, x, nil)
 	return q, nil
-}
-
-// packedLen is the packed body length of n elements of a quantized dtype:
-// n bytes for 8-bit types, (n+1)/2 for 4-bit types.
-func packedLen(d DType, n int) int {
-	if d == QInt4 || d == QUint4 {
-		return (n + 1) / 2
-	}
-	return n
 }
 
 // runLayout describes the slices of a quantized tensor of n elements: runs
@@ -242,43 +233,13 @@ func quantizeValues(q *Quantized, x []float32, tmp []byte) {
 	}
 }
 
-// checkQuantized validates a caller's Quantized value and returns its
-// element count. Errors wrap ErrInvalid.
+// checkQuantized validates q as Encode does (Quantized.Validate) and
+// returns its element count.
 func checkQuantized(q *Quantized) (int, error) {
-	if q == nil {
-		return 0, fmt.Errorf("%w: nil quantized tensor", ErrInvalid)
+	if err := q.Validate(); err != nil {
+		return 0, err
 	}
-	if !q.DType.IsQuantized() {
-		return 0, fmt.Errorf("%w: dtype %v is not quantized", ErrInvalid, q.DType)
-	}
-	n, ok := shapeCount(q.Shape)
-	if !ok {
-		return 0, fmt.Errorf("%w: invalid shape %v", ErrInvalid, q.Shape)
-	}
-	var want int
-	switch q.Scheme {
-	case PerTensor:
-		want = 1
-	case PerChannel:
-		if q.Axis < 0 || q.Axis >= len(q.Shape) {
-			return 0, fmt.Errorf("%w: per_channel axis %d out of range for %d dims", ErrInvalid, q.Axis, len(q.Shape))
-		}
-		want = q.Shape[q.Axis]
-	case PerGroup:
-		if q.GroupSize <= 0 {
-			return 0, fmt.Errorf("%w: per_group group size %d must be positive", ErrInvalid, q.GroupSize)
-		}
-		want = (n + q.GroupSize - 1) / q.GroupSize
-	default:
-		return 0, fmt.Errorf("%w: unknown quantization scheme %d", ErrInvalid, uint8(q.Scheme))
-	}
-	if len(q.Scales) != want || len(q.ZeroPoints) != want {
-		return 0, fmt.Errorf("%w: %v needs %d scales and zero points, has %d and %d", ErrInvalid, q.Scheme, want, len(q.Scales), len(q.ZeroPoints))
-	}
-	if pl := packedLen(q.DType, n); len(q.Data) != pl {
-		return 0, fmt.Errorf("%w: %v data of %d elements is %d bytes, has %d", ErrInvalid, q.DType, n, pl, len(q.Data))
-	}
-	return n, nil
+	return q.NumElements(), nil
 }
 
 // Dequantize returns the float32 tensor (same shape) of q: each element is
@@ -338,7 +299,7 @@ func dequantizeRuns(dst []float32, q *Quantized, n int) {
 		case PerGroup:
 			full := n / size
 			m := full * size
-			dequantGroups(dst[:m], q.Data[:packedLen(q.DType, m)], four, signed, q.ZeroPoints[:full], q.Scales[:full], size)
+			dequantGroups(dst[:m], q.Data[:q.DType.DataLen(m)], four, signed, q.ZeroPoints[:full], q.Scales[:full], size)
 			if m < n {
 				dequantRun(dst, q, m, n, full, four, signed)
 			}
@@ -346,7 +307,7 @@ func dequantizeRuns(dst []float32, q *Quantized, n int) {
 		case PerChannel:
 			slab := size * np
 			for s := 0; s < n; s += slab {
-				dequantGroups(dst[s:s+slab], q.Data[packedLen(q.DType, s):packedLen(q.DType, s+slab)], four, signed, q.ZeroPoints, q.Scales, size)
+				dequantGroups(dst[s:s+slab], q.Data[q.DType.DataLen(s):q.DType.DataLen(s+slab)], four, signed, q.ZeroPoints, q.Scales, size)
 			}
 			return
 		}

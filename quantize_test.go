@@ -322,7 +322,7 @@ func TestQuantizeMatchesNaive(t *testing.T) {
 	shapes := [][]int{{}, {1}, {7}, {4, 6}, {3, 1, 5}, {2, 33, 3}, {130}, {5, 0}, {17, 19}, {2, 3, 4, 5}, {1000},
 		{3, 64}, {2, 5, 32}, {4, 48}, {2, 3, 16}, {513}}
 	for _, shape := range shapes {
-		n, _ := shapeCount(shape)
+		n := (&Tensor{Shape: shape}).NumElements()
 		x := make([]float32, n)
 		scale := math.Pow(10, float64(r.IntN(8)-4))
 		for i := range x {
@@ -516,7 +516,6 @@ func TestDequantizeValidation(t *testing.T) {
 		func(q *Quantized) { q.Data = q.Data[:2] },
 		func(q *Quantized) { q.Data = append(q.Data, 0) },
 		func(q *Quantized) { q.Shape = []int{2, -3} },
-		func(q *Quantized) { q.Shape = []int{1 << 40, 1 << 40} },
 		func(q *Quantized) { q.Scheme, q.GroupSize = PerGroup, 0 },
 		func(q *Quantized) { q.Scheme, q.GroupSize = PerGroup, 4 }, // needs 2 scales
 		func(q *Quantized) { q.Scheme = PerTensor },                // needs 1 scale
@@ -531,6 +530,15 @@ func TestDequantizeValidation(t *testing.T) {
 		if err := DequantizeInto(make([]float32, 100), q); !errors.Is(err, ErrInvalid) {
 			t.Errorf("case %d: DequantizeInto err = %v", i, err)
 		}
+	}
+	// A shape beyond the format's limits is Encode's ErrTooLarge: one
+	// validator (Quantized.Validate) for both.
+	huge := ok()
+	huge.Shape = []int{1 << 40, 1 << 40}
+	_, derr := Dequantize(huge)
+	_, eerr := Encode(huge, Options{})
+	if !errors.Is(derr, ErrTooLarge) || eerr == nil || derr.Error() != eerr.Error() {
+		t.Errorf("shape beyond the limits: Dequantize %v, Encode %v", derr, eerr)
 	}
 	if _, err := Dequantize(nil); !errors.Is(err, ErrInvalid) {
 		t.Error("nil accepted")

@@ -29,6 +29,7 @@ type (
 	Reader       = core.Reader
 	Writer       = core.Writer
 	DenseWriter  = core.DenseWriter
+	BundleWriter = core.BundleWriter
 )
 
 // Element types (FORMAT.md §4).
@@ -163,6 +164,11 @@ func AppendDenseHeader(dst []byte, dt DType, shape []int, o Options) ([]byte, er
 func NewDenseWriter(w io.Writer, dt DType, shape []int, o Options) (*DenseWriter, error) {
 	return core.NewDenseWriter(w, dt, shape, o)
 }
+
+// NewBundleWriter writes the header of a bundle of n entries (at most 255)
+// to w; its entries are then written one by one, whole (Add) or with a
+// streamed dense body (Dense). The bytes are exactly Encode's.
+func NewBundleWriter(w io.Writer, n int) (*BundleWriter, error) { return core.NewBundleWriter(w, n) }
 
 // NewWriter returns a streaming writer; bodies are written without copying.
 func NewWriter(w io.Writer) *Writer { return core.NewWriter(w) }

@@ -70,28 +70,19 @@ func FromSlice[T Element](s []T, shape ...int) (*Tensor, error) {
 	} else {
 		shape = append([]int(nil), shape...)
 	}
-	n := 1
-	for _, d := range shape {
-		if d < 0 {
-			return nil, fmt.Errorf("%w: negative dimension in shape %v", ErrInvalid, shape)
-		}
-		n *= d
-		if n > len(s) && d != 0 {
-			break
-		}
-	}
-	if n != len(s) {
-		return nil, fmt.Errorf("%w: %d elements do not fill shape %v", ErrInvalid, len(s), shape)
-	}
 	size := dt.ItemSize()
 	var data []byte
 	if len(s) > 0 {
 		data = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), len(s)*size)
 	}
-	if !sysio.LittleEndian {
-		data = swapped(data, wordSize(dt))
+	t := &Tensor{DType: dt, Shape: shape, Data: data}
+	if err := t.Validate(); err != nil { // Encode's rule: the elements fill the shape
+		return nil, err
 	}
-	return &Tensor{DType: dt, Shape: shape, Data: data}, nil
+	if !sysio.LittleEndian {
+		t.Data = swapped(data, wordSize(dt))
+	}
+	return t, nil
 }
 
 // As returns the elements of t as a []T. When T matches t's dtype, the

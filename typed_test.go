@@ -63,6 +63,14 @@ func TestFromSliceShapeErrors(t *testing.T) {
 	if _, err := FromSlice([]int32{1, 2, 3}, 2, 2); !errors.Is(err, ErrInvalid) {
 		t.Errorf("shape mismatch: %v", err)
 	}
+	for _, shape := range [][]int{{2, 0}, {0, 3}, {4, 0, 9}} { // a zero anywhere: empty
+		if ten, err := FromSlice([]int32{}, shape...); err != nil || ten.NumElements() != 0 {
+			t.Fatalf("FromSlice of no elements, shape %v: %v", shape, err)
+		}
+	}
+	if _, err := FromSlice([]int32{1, 2}, 1<<40, 1<<40); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("shape beyond the format: %v", err)
+	}
 	if _, err := FromSlice([]int32{}, 0, 5); err != nil {
 		t.Errorf("empty: %v", err)
 	}

@@ -391,7 +391,7 @@ func checkQuantized(q *Quantized) (int64, error) {
 	if int64(len(q.Scales)) != want || int64(len(q.ZeroPoints)) != want {
 		return 0, invalid("%s of shape %v needs %d scales and zero points, has %d and %d", q.Scheme, q.Shape, want, len(q.Scales), len(q.ZeroPoints))
 	}
-	if pl := int64(PackedLen(q.DType, int(n))); int64(len(q.Data)) != pl {
+	if pl := int64(q.DType.DataLen(int(n))); int64(len(q.Data)) != pl {
 		return 0, invalid("%s tensor of %d elements needs %d packed bytes, has %d", q.DType, n, pl, len(q.Data))
 	}
 	return n, nil
@@ -516,20 +516,39 @@ func checkBundle(b *Bundle) error {
 		return tooLarge("bundle has %d entries, at most %d can be written", len(b.Entries), maxBundleEntries)
 	}
 	for i, en := range b.Entries {
-		if !validUTF8([]byte(en.Key)) {
-			return invalid("bundle key %q is not valid UTF-8", en.Key)
-		}
-		if uint64(len(en.Key)) > math.MaxUint32 {
-			return tooLarge("bundle key of %d bytes", len(en.Key))
+		if err := checkEntry(en.Key, en.Value); err != nil {
+			return err
 		}
 		for _, prev := range b.Entries[:i] {
 			if prev.Key == en.Key {
 				return invalid("duplicate bundle key %q", en.Key)
 			}
 		}
-		if _, ok := en.Value.(*Strings); ok {
-			return invalid("bundle value %q: string tensors cannot be bundle values (no reference writer or reader supports it)", en.Key)
-		}
+	}
+	return nil
+}
+
+// checkEntry applies the writer's rules for one bundle entry: a UTF-8 key
+// whose length fits 32 bits, and a value a bundle may hold (v nil: a
+// streamed dense value).
+func checkEntry(key string, v Value) error {
+	if !validUTF8([]byte(key)) {
+		return invalid("bundle key %q is not valid UTF-8", key)
+	}
+	if uint64(len(key)) > math.MaxUint32 {
+		return tooLarge("bundle key of %d bytes", len(key))
+	}
+	if _, ok := v.(*Strings); ok {
+		return invalid("bundle value %q: string tensors cannot be bundle values (no reference writer or reader supports it)", key)
+	}
+	return nil
+}
+
+// checkFramed refuses a framed value (bundle value, sparse component)
+// whose length does not fit its 32-bit prefix.
+func checkFramed(what string, n int64) error {
+	if uint64(n) > math.MaxUint32 {
+		return tooLarge("%s is %d bytes, at most 2^32-1 can be framed", what, n)
 	}
 	return nil
 }
@@ -561,16 +580,16 @@ func (e *encoder) prefixed(v Value, o Options, depth int, what string) error {
 			return err
 		}
 		n := len(e.out) - at - 4
-		if uint64(n) > math.MaxUint32 {
-			return tooLarge("%s is %d bytes, at most 2^32-1 can be framed", what, n)
+		if err := checkFramed(what, int64(n)); err != nil {
+			return err
 		}
 		putU32(e.out[at:], uint32(n))
 		return nil
 	}
 	n, err := encLen(v, o, depth)
 	if err == nil {
-		if uint64(n) > math.MaxUint32 {
-			return tooLarge("%s is %d bytes, at most 2^32-1 can be framed", what, n)
+		if err := checkFramed(what, n); err != nil {
+			return err
 		}
 		e.u32(uint32(n))
 		return e.value(v, o, depth)
@@ -584,8 +603,8 @@ func (e *encoder) prefixed(v Value, o Options, depth int, what string) error {
 		return err
 	}
 	sub.flush()
-	if uint64(sub.total) > math.MaxUint32 {
-		return tooLarge("%s is %d bytes, at most 2^32-1 can be framed", what, sub.total)
+	if err := checkFramed(what, sub.total); err != nil {
+		return err
 	}
 	e.u32(uint32(sub.total))
 	e.flush()

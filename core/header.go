@@ -286,7 +286,7 @@ func (pr *prelude) parseQuantMeta(p []byte, at int, base int64) (int, error) {
 // quantized packet.
 func (pr *prelude) bodyLen() int64 {
 	if pr.kind == KindQuantized {
-		return int64(PackedLen(pr.dtype, int(pr.elems)))
+		return int64(pr.dtype.DataLen(int(pr.elems)))
 	}
 	return pr.elems * int64(pr.dtype.ItemSize())
 }

@@ -231,7 +231,7 @@ func (g *gen) quantized() *Quantized {
 		q.Scales = append(q.Scales, g.f32())
 		q.ZeroPoints = append(q.ZeroPoints, g.f32())
 	}
-	q.Data = g.bytes(PackedLen(q.DType, n))
+	q.Data = g.bytes(q.DType.DataLen(n))
 	return q
 }
 

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/tenso-go/tenso/internal/sysio"
-	"github.com/zeebo/xxh3"
 )
 
 // Reader reads packets one at a time from a stream of back-to-back packets
@@ -32,7 +31,10 @@ type Reader struct {
 	reuse bool   // ReuseBuffer: keep one buffer across packets
 	keep  []byte // the kept buffer
 
-	body *bodyReader // the body ReadHeader left to read, if any
+	body *bodyReader  // the body ReadHeader left to read, if any
+	open []openBundle // bundles entered by ReadHeader, innermost last
+	pos  int64        // bytes consumed from the stream
+	top  int64        // stream position of the top-level packet being read
 }
 
 // ReuseBuffer makes the Reader read every packet into one buffer that it
@@ -66,11 +68,13 @@ func NewReaderLimits(r io.Reader, l Limits) *Reader {
 // body is read. Integrity footers are verified before the value is
 // returned.
 func (r *Reader) Read() (Value, error) {
+	depth := len(r.open)
 	p, err := r.ReadPacket()
 	if err != nil {
 		return nil, err
 	}
-	v, err := decodeExact(p, &r.lim)
+	d := decoder{lim: &r.lim}
+	v, _, err := d.decode(p, 0, depth, true)
 	if err != nil {
 		r.err = err
 		return nil, err
@@ -81,23 +85,33 @@ func (r *Reader) Read() (Value, error) {
 // ReadPacket reads the next packet's bytes without decoding its body
 // (framing and limits are checked). The slice is the caller's to keep.
 func (r *Reader) ReadPacket() ([]byte, error) {
-	if err := r.skipBody(); err != nil {
+	end, err := r.startValue()
+	if err != nil {
 		return nil, err
 	}
 	r.buf = nil
 	if r.reuse {
 		r.buf = r.keep[:0]
 	}
-	var s source
-	// fill grows r.buf; keep s.buf in step with it.
-	s.fill = func(n int64) error {
-		err := r.fill(n)
-		s.buf = r.buf
-		return err
+	s := r.source()
+	var n int64
+	if end >= 0 {
+		// A bundle entry's value: its length prefix frames it, so a
+		// compressed dense value streams too; its own framing must end
+		// exactly there.
+		n = end - r.pos
+		if err = s.need(n, "bundle value"); err == nil {
+			err = exactFrame(r.buf[:n], &r.lim)
+		}
+	} else {
+		n, err = s.frame(&r.lim, false)
 	}
-	n, err := s.frame(&r.lim, false)
 	if err != nil {
 		r.err = err
+		return nil, err
+	}
+	r.pos += n
+	if err := r.valueDone(); err != nil {
 		return nil, err
 	}
 	p := r.buf[:n:n]
@@ -205,258 +219,6 @@ func (r *Reader) ReadContext(ctx context.Context) (Value, error) {
 	}
 	_ = dl.SetReadDeadline(time.Time{})
 	return v, err
-}
-
-// ReadHeader reads the next packet only up to its body and describes it,
-// for bodies too large to hold in memory: the body is then read from Body,
-// as it arrives. Only uncompressed dense and quantized packets stream this
-// way (their headers give the body length); other kinds are refused with
-// an ErrUnsupported FormatError (use Read) and a compressed dense packet
-// with ErrUnframed, in both cases before their bodies are read. A body
-// left unread is skipped, and its footer still verified, by the next
-// ReadHeader, Read or ReadPacket.
-func (r *Reader) ReadHeader() (Info, error) {
-	if err := r.skipBody(); err != nil {
-		return Info{}, err
-	}
-	r.buf = nil
-	var s source
-	s.fill = func(n int64) error {
-		err := r.fill(n)
-		s.buf = r.buf
-		return err
-	}
-	in, meta, err := s.streamHeader(&r.lim)
-	if err != nil {
-		r.err = err
-		return Info{}, err
-	}
-	b := &bodyReader{r: r, left: in.DataSize, integrity: in.Integrity, at: int64(in.BodyOffset)}
-	if in.Integrity {
-		b.h.Reset()
-		_, _ = b.h.Write(meta) // quantized packets hash their metadata too
-	}
-	r.body = b
-	r.buf = nil
-	return in, nil
-}
-
-// Body returns the body of the packet whose header ReadHeader just read:
-// exactly Info.DataSize bytes, then io.EOF once the integrity footer, if
-// any, has been read and verified (a mismatch is an ErrChecksum
-// FormatError instead of io.EOF, so read to the end before trusting the
-// bytes). Without a pending body it returns a reader at EOF.
-func (r *Reader) Body() io.Reader {
-	if r.body == nil {
-		return eofReader{}
-	}
-	return r.body
-}
-
-// skipBody reads what is left of a pending body, verifying its footer.
-func (r *Reader) skipBody() error {
-	if r.err != nil {
-		return r.err
-	}
-	if b := r.body; b != nil {
-		if _, err := io.Copy(io.Discard, b); err != nil {
-			r.err = err
-			return err
-		}
-	}
-	return nil
-}
-
-type eofReader struct{}
-
-func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
-
-// bodyReader streams one body and checks its footer.
-type bodyReader struct {
-	r         *Reader
-	left      int64 // body bytes not yet read
-	at        int64 // packet offset of the next byte
-	integrity bool
-	h         xxh3.Hasher
-	err       error
-}
-
-func (b *bodyReader) Read(p []byte) (int, error) {
-	if b.err != nil {
-		return 0, b.err
-	}
-	if b.left == 0 {
-		b.err = b.finish()
-		return 0, b.err
-	}
-	if int64(len(p)) > b.left {
-		p = p[:b.left]
-	}
-	n, err := b.r.r.Read(p)
-	b.left -= int64(n)
-	b.at += int64(n)
-	if b.integrity {
-		_, _ = b.h.Write(p[:n])
-	}
-	if err == io.EOF && b.left > 0 {
-		err = fmt.Errorf("tenso: stream ended with %d body bytes missing: %w", b.left, io.ErrUnexpectedEOF)
-	} else if err == io.EOF {
-		err = nil
-	}
-	if err != nil {
-		b.fail(err)
-		if n > 0 {
-			return n, nil // the error comes back on the next call
-		}
-		return 0, err
-	}
-	return n, nil
-}
-
-// finish reads and verifies the footer after the last body byte.
-func (b *bodyReader) finish() error {
-	b.r.body = nil
-	if !b.integrity {
-		return io.EOF
-	}
-	var f [footerLen]byte
-	if _, err := io.ReadFull(b.r.r, f[:]); err != nil {
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			err = fmt.Errorf("tenso: stream ended in the integrity footer: %w", io.ErrUnexpectedEOF)
-		}
-		b.r.err = err
-		return err
-	}
-	if err := checkFooter(f[:], b.h.Sum64(), 0, b.at); err != nil {
-		b.r.err = err
-		return err
-	}
-	return io.EOF
-}
-
-func (b *bodyReader) fail(err error) {
-	b.err = err
-	b.r.err = err
-	b.r.body = nil
-}
-
-// streamHeader pulls the header of an uncompressed dense or quantized
-// packet up to its body offset and describes it. meta is what the footer
-// hashes before the body (a quantized packet's metadata).
-func (s *source) streamHeader(l *Limits) (Info, []byte, error) {
-	h, err := s.header()
-	if err != nil {
-		return Info{}, nil, err
-	}
-	if h.kind != KindDense && h.kind != KindQuantized {
-		return Info{}, nil, ferr(ErrUnsupported, 5, "flags", "a %s packet has no body to stream; read it whole", h.kind)
-	}
-	var pr prelude
-	if err := s.prelude(&h, &pr, l, nil); err != nil {
-		return Info{}, nil, err
-	}
-	if pr.flags&FlagCompression != 0 {
-		return Info{}, nil, ferr(ErrUnframed, 5, "flags", "%s", ErrUnframed.Error()[len("tenso: "):])
-	}
-	if err := s.need(int64(pr.body), "padding"); err != nil {
-		return Info{}, nil, err
-	}
-	var in Info
-	if err := inspect(&in, s.buf[:pr.body], 0, l); err != nil {
-		return Info{}, nil, err
-	}
-	return in, s.buf[pr.metaStart:pr.metaEnd], nil
-}
-
-// DenseWriter writes one uncompressed dense packet whose body arrives in
-// pieces — a tensor larger than memory, or one copied out of a device —
-// exactly as Encode would write it: the header at once, the body through
-// Write, the integrity footer at Close. A DenseWriter is not safe for
-// concurrent use.
-type DenseWriter struct {
-	w         io.Writer
-	left      int64
-	size      int64
-	integrity bool
-	h         xxh3.Hasher
-	err       error
-}
-
-// NewDenseWriter validates dt, shape and o as AppendDenseHeader does and
-// writes the packet's header to w.
-func NewDenseWriter(w io.Writer, dt DType, shape []int, o Options) (*DenseWriter, error) {
-	hdr, err := AppendDenseHeader(nil, dt, shape, o)
-	if err != nil {
-		return nil, err
-	}
-	n, _ := checkShape(shape)
-	d := &DenseWriter{w: w, left: n * int64(dt.ItemSize()), integrity: o.Integrity}
-	d.size = int64(len(hdr)) + d.left
-	if o.Integrity {
-		d.size += footerLen
-		d.h.Reset()
-	}
-	if err := writeAll(w, hdr); err != nil {
-		return nil, err
-	}
-	return d, nil
-}
-
-// Size is the length of the whole packet: header, body and footer.
-func (d *DenseWriter) Size() int64 { return d.size }
-
-// Write writes body bytes. Bytes past the body's length are refused with
-// ErrInvalid and not written.
-func (d *DenseWriter) Write(p []byte) (int, error) {
-	if d.err != nil {
-		return 0, d.err
-	}
-	if int64(len(p)) > d.left {
-		return 0, invalid("%d body bytes written where %d remain", len(p), d.left)
-	}
-	if d.integrity {
-		_, _ = d.h.Write(p)
-	}
-	if err := writeAll(d.w, p); err != nil {
-		d.err = err
-		return 0, err
-	}
-	d.left -= int64(len(p))
-	return len(p), nil
-}
-
-// Close ends the packet: it writes the integrity footer, if any. A body
-// shorter than the shape needs is an ErrInvalid error (the packet on the
-// stream is then incomplete). Close does not close the underlying writer.
-func (d *DenseWriter) Close() error {
-	if d.err != nil {
-		return d.err
-	}
-	if d.left != 0 {
-		d.err = invalid("the body ended %d bytes short", d.left)
-		return d.err
-	}
-	d.err = errClosed
-	if d.integrity {
-		var f [footerLen]byte
-		putU64(f[:], d.h.Sum64())
-		if err := writeAll(d.w, f[:]); err != nil {
-			d.err = err
-			return err
-		}
-	}
-	return nil
-}
-
-var errClosed = errors.New("tenso: dense writer closed")
-
-// writeAll writes b, turning a short write into io.ErrShortWrite.
-func writeAll(w io.Writer, b []byte) error {
-	n, err := w.Write(b)
-	if err == nil && n < len(b) {
-		err = io.ErrShortWrite
-	}
-	return err
 }
 
 // Writer writes packets to a stream, exactly the bytes Encode produces,

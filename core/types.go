@@ -315,12 +315,34 @@ func (q *Quantized) NumElements() int {
 	return n
 }
 
-// PackedLen is the packed body length for n elements of a quantized dtype.
-func PackedLen(d DType, n int) int {
-	if d == QInt4 || d == QUint4 {
+// DataLen is the body length of n elements of dtype d: n × ItemSize for a
+// dense dtype, n for qint8 and quint8, ⌈n/2⌉ for qint4 and quint4 (two per
+// byte), 0 for the string dtypes (their length comes from their offsets).
+func (d DType) DataLen(n int) int {
+	switch {
+	case d == QInt4 || d == QUint4:
 		return (n + 1) / 2
+	case d == QInt8 || d == QUint8:
+		return n
 	}
-	return n
+	return n * d.ItemSize()
+}
+
+// Validate reports whether t can be encoded, with exactly the error Encode
+// would give: a dense dtype, a shape within the writer's limits (FORMAT.md
+// §15), and exactly the data bytes the shape needs.
+func (t *Tensor) Validate() error {
+	_, err := checkTensor(t)
+	return err
+}
+
+// Validate reports whether q can be encoded, with exactly the error Encode
+// would give: a quantized dtype, a valid shape, scheme, axis and group
+// size, one scale and zero point per tensor, channel or group, and exactly
+// the packed data bytes the shape needs.
+func (q *Quantized) Validate() error {
+	_, err := checkQuantized(q)
+	return err
 }
 
 // Strings is a string tensor (FORMAT.md §12): count+1 little-endian u64
