@@ -167,7 +167,7 @@ func (d *decoder) dense(t *Tensor, p []byte, pr *prelude, base int64, exact bool
 			out = make([]byte, L)
 		}
 		out = out[:L]
-		if err := DecodeLZ4Frames(out, frame, base+B); err != nil {
+		if err := decodeLZ4Frames(out, frame, base+B); err != nil {
 			return 0, err
 		}
 		*t = Tensor{DType: pr.dtype, Shape: pr.shape, Data: out}

@@ -342,13 +342,13 @@ func (e *encoder) dense(t *Tensor, o Options) error {
 	body := t.Data
 	if o.Compress {
 		if e.seg {
-			body = AppendLZ4Frame(make([]byte, 0, LZ4FrameBound(len(t.Data))), t.Data)
+			body = appendLZ4Frame(make([]byte, 0, lz4FrameBound(len(t.Data))), t.Data)
 			e.flush()
 			e.segs = append(e.segs, body)
 			e.total += int64(len(body))
 		} else {
 			at := len(e.out)
-			e.out = AppendLZ4Frame(e.out, t.Data)
+			e.out = appendLZ4Frame(e.out, t.Data)
 			body = e.out[at:]
 		}
 	} else {

@@ -358,7 +358,7 @@ func (s *source) frame(l *Limits, compressedOK bool) (int64, error) {
 			if err := s.need(B, "padding"); err != nil {
 				return 0, err
 			}
-			fl, err := LZ4FrameLen(s.buf[B:], B)
+			fl, err := lz4FrameLen(s.buf[B:], B)
 			if err != nil {
 				return 0, err
 			}

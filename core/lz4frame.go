@@ -34,7 +34,7 @@ const (
 	lz4BlockUncompressed  = 1 << 31
 	lz4BlockSizeMask      = 1<<31 - 1
 	lz4LinkedWindow       = 64 << 10 // how far back a linked block may reach
-	lz4WriteBlockSize     = 64 << 10 // blocks written by AppendLZ4Frame
+	lz4WriteBlockSize     = 64 << 10 // blocks written by appendLZ4Frame
 	lz4WriteFLG           = lz4FlagVersion1 | lz4FlagIndependent | lz4FlagContentSize
 	lz4WriteBD            = 4 << 4 // 64 KiB
 	lz4WriteHeaderLen     = 4 + 2 + 8 + 1
@@ -47,11 +47,11 @@ const (
 // table and is not safe for concurrent use).
 var lz4CompressorPool = sync.Pool{New: func() any { return new(lz4.Compressor) }}
 
-// LZ4FrameBound is the largest frame AppendLZ4Frame can produce for n input
+// lz4FrameBound is the largest frame appendLZ4Frame can produce for n input
 // bytes: the 15-byte header, a 4-byte size word per 64 KiB block, the data
 // (a block that does not shrink is stored as is) and the 4-byte end mark.
 // n must not be negative.
-func LZ4FrameBound(n int) int {
+func lz4FrameBound(n int) int {
 	blocks := n / lz4WriteBlockSize
 	if n%lz4WriteBlockSize != 0 {
 		blocks++
@@ -59,15 +59,15 @@ func LZ4FrameBound(n int) int {
 	return lz4WriteHeaderLen + n + 4*blocks + lz4EndMarkLen
 }
 
-// AppendLZ4Frame appends one standard LZ4 frame holding src to dst: FLG 0x68
+// appendLZ4Frame appends one standard LZ4 frame holding src to dst: FLG 0x68
 // (version 01, independent blocks, content size present, no checksums), BD
 // 0x40 (64 KiB blocks), the 8-byte content size, the header checksum byte,
 // the blocks (a block that does not shrink is stored raw with bit 31 of its
 // size word set) and the end mark. It allocates only when dst has less than
-// LZ4FrameBound(len(src)) bytes of spare capacity. It is safe for concurrent
+// lz4FrameBound(len(src)) bytes of spare capacity. It is safe for concurrent
 // use.
-func AppendLZ4Frame(dst, src []byte) []byte {
-	bound := LZ4FrameBound(len(src))
+func appendLZ4Frame(dst, src []byte) []byte {
+	bound := lz4FrameBound(len(src))
 	dst = slices.Grow(dst, bound)
 	start := len(dst)
 	buf := dst[start : start+bound]
@@ -171,7 +171,7 @@ func lz4BlockField(i int, what string) string {
 	return "lz4 block " + strconv.Itoa(i) + " " + what
 }
 
-// DecodeLZ4Frames decompresses the LZ4 data in src into dst, which must come
+// decodeLZ4Frames decompresses the LZ4 data in src into dst, which must come
 // out exactly full. src holds one or more LZ4 frames, possibly mixed with
 // skippable frames, optionally followed by zero bytes; at least one LZ4 frame
 // is required. Linked and independent blocks, every block maximum size,
@@ -179,11 +179,11 @@ func lz4BlockField(i int, what string) string {
 // accepted; a frame needing a dictionary is ErrUnsupported. Output never
 // goes past len(dst): decoding stops with ErrCorrupt as soon as it would,
 // and less output is ErrCorrupt too. A declared content size is checked but
-// never used to allocate; DecodeLZ4Frames does not allocate at all unless it
+// never used to allocate; decodeLZ4Frames does not allocate at all unless it
 // returns an error. base is the offset of src within the top-level packet;
 // every error is a *FormatError whose Offset is base plus the position of the
 // bad field in src. On error the contents of dst are unspecified.
-func DecodeLZ4Frames(dst, src []byte, base int64) error {
+func decodeLZ4Frames(dst, src []byte, base int64) error {
 	out, pos, frames := 0, 0, 0
 	for pos < len(src) {
 		if src[pos] == 0 {
@@ -337,13 +337,13 @@ func decodeLZ4Frame(dst []byte, out int, src []byte, pos int, base int64) (int, 
 	return out, p, nil
 }
 
-// LZ4FrameLen returns the length of the single LZ4 frame that starts at b[0]
+// lz4FrameLen returns the length of the single LZ4 frame that starts at b[0]
 // — header, blocks (with their checksums, if any), end mark and content
 // checksum, if any — without decompressing anything and without reading past
-// len(b). Header fields and block sizes are validated as by DecodeLZ4Frames;
+// len(b). Header fields and block sizes are validated as by decodeLZ4Frames;
 // checksums are not verified. It does not allocate unless it returns an
 // error. base is the offset of b within the top-level packet, for errors.
-func LZ4FrameLen(b []byte, base int64) (int, error) {
+func lz4FrameLen(b []byte, base int64) (int, error) {
 	if len(b) < 4 {
 		return 0, ferr(ErrCorrupt, base, "lz4 frame magic",
 			"truncated: the LZ4 frame magic needs 4 bytes, %d present", len(b))

@@ -23,11 +23,11 @@ func BenchmarkLZ4(b *testing.B) {
 	for _, name := range []string{"normal_f32", "pattern"} {
 		src := lz4BenchData()[name]
 		b.Run(name+"/compress/frame", func(b *testing.B) {
-			out := make([]byte, 0, LZ4FrameBound(len(src)))
+			out := make([]byte, 0, lz4FrameBound(len(src)))
 			b.SetBytes(int64(len(src)))
 			b.ReportAllocs()
 			for b.Loop() {
-				out = AppendLZ4Frame(out[:0], src)
+				out = appendLZ4Frame(out[:0], src)
 			}
 			b.ReportMetric(float64(len(out))/float64(len(src)), "ratio")
 		})
@@ -51,12 +51,12 @@ func BenchmarkLZ4(b *testing.B) {
 			b.ReportMetric(float64(total)/float64(len(src)), "ratio")
 		})
 		b.Run(name+"/decompress/frame", func(b *testing.B) {
-			frame := AppendLZ4Frame(nil, src)
+			frame := appendLZ4Frame(nil, src)
 			dst := make([]byte, len(src))
 			b.SetBytes(int64(len(src)))
 			b.ReportAllocs()
 			for b.Loop() {
-				if err := DecodeLZ4Frames(dst, frame, 0); err != nil {
+				if err := decodeLZ4Frames(dst, frame, 0); err != nil {
 					b.Fatal(err)
 				}
 			}

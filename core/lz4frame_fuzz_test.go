@@ -11,7 +11,7 @@ import (
 // FuzzDecodeLZ4Frames feeds arbitrary bytes and output sizes to the frame
 // decoder: it must never panic, never write past len(dst), report only
 // *FormatErrors wrapping ErrCorrupt or ErrUnsupported at an offset inside
-// the input, and agree with LZ4FrameLen and with a re-encoding.
+// the input, and agree with lz4FrameLen and with a re-encoding.
 func FuzzDecodeLZ4Frames(f *testing.F) {
 	for _, g := range lz4GoldenFrames(f) {
 		if len(g.frame) < 4096 {
@@ -19,9 +19,9 @@ func FuzzDecodeLZ4Frames(f *testing.F) {
 		}
 	}
 	small := []byte("a fuzz seed, a fuzz seed, a fuzz seed, with some more text")
-	f.Add(AppendLZ4Frame(nil, small), uint32(len(small)))
-	f.Add(AppendLZ4Frame(nil, nil), uint32(0))
-	f.Add(AppendLZ4Frame(nil, lz4RandomBytes(100, 1)), uint32(100))
+	f.Add(appendLZ4Frame(nil, small), uint32(len(small)))
+	f.Add(appendLZ4Frame(nil, nil), uint32(0))
+	f.Add(appendLZ4Frame(nil, lz4RandomBytes(100, 1)), uint32(100))
 	f.Add(pierrecFrame(f, small, lz4.ChecksumOption(true), lz4.BlockChecksumOption(true),
 		lz4.SizeOption(uint64(len(small)))), uint32(len(small)))
 	f.Add(pierrecFrame(f, small, lz4.BlockSizeOption(lz4.Block4Mb)), uint32(len(small)))
@@ -31,7 +31,7 @@ func FuzzDecodeLZ4Frames(f *testing.F) {
 	f.Add(newLZ4Hand(0x54, 0x40, 0).block(prev, true).
 		block([]byte{0x0F, 0x2B, 0x01, 0x00, 0x50, 'a', 'b', 'c', 'd', 'e'}, false).end(want), uint32(len(want)))
 	skip := []byte{0x5A, 0x2A, 0x4D, 0x18, 2, 0, 0, 0, 9, 9}
-	f.Add(append(append(skip, AppendLZ4Frame(nil, small)...), 0, 0, 0), uint32(len(small)))
+	f.Add(append(append(skip, appendLZ4Frame(nil, small)...), 0, 0, 0), uint32(len(small)))
 
 	const base = 1 << 20
 	const guard = 32
@@ -42,7 +42,7 @@ func FuzzDecodeLZ4Frames(f *testing.F) {
 			buf[i] = 0xA5
 		}
 		dst := buf[:n:n]
-		err := DecodeLZ4Frames(dst, src, base)
+		err := decodeLZ4Frames(dst, src, base)
 		for i := n; i < len(buf); i++ {
 			if buf[i] != 0xA5 {
 				t.Fatalf("byte %d past len(dst) = %d written", i, n)
@@ -65,20 +65,20 @@ func FuzzDecodeLZ4Frames(f *testing.F) {
 		} else {
 			// A successful decode re-encodes and decodes to the same bytes.
 			again := make([]byte, n)
-			if err := DecodeLZ4Frames(again, AppendLZ4Frame(nil, dst), 0); err != nil || !bytes.Equal(again, dst) {
+			if err := decodeLZ4Frames(again, appendLZ4Frame(nil, dst), 0); err != nil || !bytes.Equal(again, dst) {
 				t.Fatalf("re-encoding: %v", err)
 			}
-			// If the input starts with an LZ4 frame, LZ4FrameLen frames it.
+			// If the input starts with an LZ4 frame, lz4FrameLen frames it.
 			if len(src) >= 4 && getU32(src) == lz4FrameMagic {
-				l, err := LZ4FrameLen(src, base)
+				l, err := lz4FrameLen(src, base)
 				if err != nil || l > len(src) {
-					t.Fatalf("LZ4FrameLen = %d, %v after a successful decode", l, err)
+					t.Fatalf("lz4FrameLen = %d, %v after a successful decode", l, err)
 				}
 			}
 		}
-		// LZ4FrameLen never reads past the input and never panics.
-		if l, err := LZ4FrameLen(src, base); err == nil && (l < lz4MinFrameHeaderLen+4 || l > len(src)) {
-			t.Fatalf("LZ4FrameLen = %d for %d bytes", l, len(src))
+		// lz4FrameLen never reads past the input and never panics.
+		if l, err := lz4FrameLen(src, base); err == nil && (l < lz4MinFrameHeaderLen+4 || l > len(src)) {
+			t.Fatalf("lz4FrameLen = %d for %d bytes", l, len(src))
 		}
 	})
 }

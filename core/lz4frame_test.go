@@ -299,13 +299,13 @@ func TestLZ4Golden(t *testing.T) {
 	linked := false
 	for _, g := range frames {
 		t.Run(g.name, func(t *testing.T) {
-			n, err := LZ4FrameLen(g.frame, 64)
+			n, err := lz4FrameLen(g.frame, 64)
 			if err != nil || n != g.bodyLen {
-				t.Fatalf("LZ4FrameLen = %d, %v; want %d", n, err, g.bodyLen)
+				t.Fatalf("lz4FrameLen = %d, %v; want %d", n, err, g.bodyLen)
 			}
 			dst := make([]byte, g.nbytes)
-			if err := DecodeLZ4Frames(dst, g.frame[:g.bodyLen], 64); err != nil {
-				t.Fatalf("DecodeLZ4Frames: %v", err)
+			if err := decodeLZ4Frames(dst, g.frame[:g.bodyLen], 64); err != nil {
+				t.Fatalf("decodeLZ4Frames: %v", err)
 			}
 			sum := sha256.Sum256(dst)
 			if got := hex.EncodeToString(sum[:]); got != g.sha256 {
@@ -313,10 +313,10 @@ func TestLZ4Golden(t *testing.T) {
 			}
 			// A shorter or longer output buffer is corrupt.
 			if g.nbytes > 0 {
-				err = DecodeLZ4Frames(dst[:g.nbytes-1], g.frame[:g.bodyLen], 64)
+				err = decodeLZ4Frames(dst[:g.nbytes-1], g.frame[:g.bodyLen], 64)
 				wantFormatErr(t, err, ErrCorrupt, -1, "")
 			}
-			err = DecodeLZ4Frames(make([]byte, g.nbytes+1), g.frame[:g.bodyLen], 64)
+			err = decodeLZ4Frames(make([]byte, g.nbytes+1), g.frame[:g.bodyLen], 64)
 			wantFormatErr(t, err, ErrCorrupt, -1, "")
 		})
 		if g.flg == "0x48" {
@@ -346,23 +346,23 @@ func TestLZ4RoundTrip(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/%d", k.name, n), func(t *testing.T) {
 				src := k.gen(n)
 				prefix := []byte("prefix")
-				f := AppendLZ4Frame(append([]byte(nil), prefix...), src)
+				f := appendLZ4Frame(append([]byte(nil), prefix...), src)
 				if !bytes.Equal(f[:len(prefix)], prefix) {
 					t.Fatal("prefix clobbered")
 				}
 				f = f[len(prefix):]
-				if len(f) > LZ4FrameBound(n) {
-					t.Fatalf("frame %d bytes > bound %d", len(f), LZ4FrameBound(n))
+				if len(f) > lz4FrameBound(n) {
+					t.Fatalf("frame %d bytes > bound %d", len(f), lz4FrameBound(n))
 				}
 				if f[4] != 0x68 || f[5] != 0x40 || getU64(f[6:]) != uint64(n) {
 					t.Fatalf("descriptor % x", f[4:15])
 				}
-				if l, err := LZ4FrameLen(f, 0); err != nil || l != len(f) {
-					t.Fatalf("LZ4FrameLen = %d, %v; want %d", l, err, len(f))
+				if l, err := lz4FrameLen(f, 0); err != nil || l != len(f) {
+					t.Fatalf("lz4FrameLen = %d, %v; want %d", l, err, len(f))
 				}
 				dst := make([]byte, n)
-				if err := DecodeLZ4Frames(dst, f, 0); err != nil {
-					t.Fatalf("DecodeLZ4Frames: %v", err)
+				if err := decodeLZ4Frames(dst, f, 0); err != nil {
+					t.Fatalf("decodeLZ4Frames: %v", err)
 				}
 				if !bytes.Equal(dst, src) {
 					t.Fatal("round trip differs")
@@ -375,8 +375,8 @@ func TestLZ4RoundTrip(t *testing.T) {
 				if k.name == "zero" && n >= 65536 && len(f) > n/100+64 {
 					t.Errorf("zeros compressed to %d bytes", len(f))
 				}
-				if k.name == "random" && n > 0 && len(f) != LZ4FrameBound(n) {
-					t.Errorf("random data: frame %d, want raw blocks (%d)", len(f), LZ4FrameBound(n))
+				if k.name == "random" && n > 0 && len(f) != lz4FrameBound(n) {
+					t.Errorf("random data: frame %d, want raw blocks (%d)", len(f), lz4FrameBound(n))
 				}
 			})
 		}
@@ -385,8 +385,8 @@ func TestLZ4RoundTrip(t *testing.T) {
 
 func TestLZ4FrameBound(t *testing.T) {
 	for _, c := range [][2]int{{0, 19}, {1, 24}, {65536, 19 + 65536 + 4}, {65537, 19 + 65537 + 8}} {
-		if got := LZ4FrameBound(c[0]); got != c[1] {
-			t.Errorf("LZ4FrameBound(%d) = %d, want %d", c[0], got, c[1])
+		if got := lz4FrameBound(c[0]); got != c[1] {
+			t.Errorf("lz4FrameBound(%d) = %d, want %d", c[0], got, c[1])
 		}
 	}
 }
@@ -416,18 +416,18 @@ func TestLZ4DecodePierrecVariants(t *testing.T) {
 								}
 								label := fmt.Sprintf("%s/bs%d/bsum%v/csum%v/size%v/lvl%v/conc%d", name, bs, bsum, csum, size, lvl, conc)
 								f := pierrecFrame(t, src, opts...)
-								if l, err := LZ4FrameLen(f, 0); err != nil || l != len(f) {
-									t.Fatalf("%s: LZ4FrameLen = %d, %v; want %d", label, l, err, len(f))
+								if l, err := lz4FrameLen(f, 0); err != nil || l != len(f) {
+									t.Fatalf("%s: lz4FrameLen = %d, %v; want %d", label, l, err, len(f))
 								}
 								dst := make([]byte, len(src))
-								if err := DecodeLZ4Frames(dst, f, 0); err != nil {
+								if err := decodeLZ4Frames(dst, f, 0); err != nil {
 									t.Fatalf("%s: %v", label, err)
 								}
 								if !bytes.Equal(dst, src) {
 									t.Fatalf("%s: output differs", label)
 								}
 								if len(src) > 0 {
-									err := DecodeLZ4Frames(dst[:len(src)-1], f, 0)
+									err := decodeLZ4Frames(dst[:len(src)-1], f, 0)
 									wantFormatErr(t, err, ErrCorrupt, -1, "")
 								}
 							}
@@ -458,14 +458,14 @@ func TestLZ4LinkedBlocks(t *testing.T) {
 		h := newLZ4Hand(flg, 0x40, uint64(len(want)))
 		f := h.block(prev, true).block(blk, false).end(want)
 		dst := make([]byte, len(want))
-		if err := DecodeLZ4Frames(dst, f, 0); err != nil {
+		if err := decodeLZ4Frames(dst, f, 0); err != nil {
 			t.Fatalf("FLG 0x%02x: %v", flg, err)
 		}
 		if !bytes.Equal(dst, want) {
 			t.Fatalf("FLG 0x%02x: output differs", flg)
 		}
-		if l, err := LZ4FrameLen(f, 0); err != nil || l != len(f) {
-			t.Fatalf("FLG 0x%02x: LZ4FrameLen = %d, %v; want %d", flg, l, err, len(f))
+		if l, err := lz4FrameLen(f, 0); err != nil || l != len(f) {
+			t.Fatalf("FLG 0x%02x: lz4FrameLen = %d, %v; want %d", flg, l, err, len(f))
 		}
 		// pierrec's own Reader agrees.
 		got, err := io.ReadAll(lz4.NewReader(bytes.NewReader(f)))
@@ -477,7 +477,7 @@ func TestLZ4LinkedBlocks(t *testing.T) {
 	// The same blocks in an independent frame reference data before the
 	// block: corrupt.
 	f := newLZ4Hand(0x68, 0x40, uint64(len(want))).block(prev, true).block(blk, false).end(want)
-	err := DecodeLZ4Frames(make([]byte, len(want)), f, 100)
+	err := decodeLZ4Frames(make([]byte, len(want)), f, 100)
 	wantFormatErr(t, err, ErrCorrupt, 100+15+4+65536+4, "lz4 block 1 data")
 
 	// The dictionary is at most 64 KiB and stays inside the frame: a
@@ -485,7 +485,7 @@ func TestLZ4LinkedBlocks(t *testing.T) {
 	// is corrupt.
 	first := newLZ4Hand(0x48, 0x40, uint64(len(prev))).block(prev, true).end(prev)
 	second := newLZ4Hand(0x40, 0x40, 0).block(blk, false).end(nil)
-	err = DecodeLZ4Frames(make([]byte, len(want)), append(first, second...), 0)
+	err = decodeLZ4Frames(make([]byte, len(want)), append(first, second...), 0)
 	wantFormatErr(t, err, ErrCorrupt, int64(len(first)+7+4), "lz4 block 0 data")
 
 	// Three linked blocks where the last reaches across the short second
@@ -499,7 +499,7 @@ func TestLZ4LinkedBlocks(t *testing.T) {
 	want3 = append(want3, "vwxyz"...)
 	f = newLZ4Hand(0x44, 0x40, 0).block(prev, true).block(short, true).block(blk2, false).end(want3)
 	dst := make([]byte, len(want3))
-	if err := DecodeLZ4Frames(dst, f, 0); err != nil {
+	if err := decodeLZ4Frames(dst, f, 0); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(dst, want3) {
@@ -510,7 +510,7 @@ func TestLZ4LinkedBlocks(t *testing.T) {
 func TestLZ4ConcatSkippableTrailing(t *testing.T) {
 	a := lz4MixedBytes(100000, 1)
 	b := lz4RandomBytes(5000, 2)
-	fa := AppendLZ4Frame(nil, a)
+	fa := appendLZ4Frame(nil, a)
 	fb := pierrecFrame(t, b, lz4.ChecksumOption(true), lz4.BlockChecksumOption(true))
 	skip := putU32Append(nil, 0x184D2A5F)
 	skip = putU32Append(skip, 3)
@@ -525,7 +525,7 @@ func TestLZ4ConcatSkippableTrailing(t *testing.T) {
 	src = append(src, fb...)
 	src = append(src, 0, 0, 0, 0, 0, 0, 0)
 	dst := make([]byte, len(want))
-	if err := DecodeLZ4Frames(dst, src, 0); err != nil {
+	if err := decodeLZ4Frames(dst, src, 0); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(dst, want) {
@@ -534,34 +534,34 @@ func TestLZ4ConcatSkippableTrailing(t *testing.T) {
 
 	// Trailing non-zero garbage, directly or after zeros.
 	bad := append(append([]byte(nil), src...), 0, 7)
-	err := DecodeLZ4Frames(dst, bad, 1000)
+	err := decodeLZ4Frames(dst, bad, 1000)
 	wantFormatErr(t, err, ErrCorrupt, 1000+int64(len(bad)-1), "lz4 trailing bytes")
 	bad = append(append([]byte(nil), src[:len(src)-7]...), 1, 2, 3)
-	err = DecodeLZ4Frames(dst, bad, 0)
+	err = decodeLZ4Frames(dst, bad, 0)
 	wantFormatErr(t, err, ErrCorrupt, int64(len(src)-7), "lz4 frame magic")
 	bad = append(append([]byte(nil), src[:len(src)-7]...), 1, 2, 3, 4, 5)
-	err = DecodeLZ4Frames(dst, bad, 0)
+	err = decodeLZ4Frames(dst, bad, 0)
 	wantFormatErr(t, err, ErrCorrupt, int64(len(src)-7), "lz4 frame magic")
 	// Zeros, then another frame: only zeros may follow the last frame.
 	bad = append(append(append([]byte(nil), fa...), 0, 0, 0, 0), fb...)
-	err = DecodeLZ4Frames(dst, bad, 0)
+	err = decodeLZ4Frames(dst, bad, 0)
 	wantFormatErr(t, err, ErrCorrupt, int64(len(fa)+4), "lz4 trailing bytes")
 
 	// Skippable frame running past the end.
 	bad = append(append([]byte(nil), fa...), skip[:9]...)
-	err = DecodeLZ4Frames(make([]byte, len(a)), bad, 0)
+	err = decodeLZ4Frames(make([]byte, len(a)), bad, 0)
 	wantFormatErr(t, err, ErrCorrupt, int64(len(fa)+4), "lz4 skippable frame size")
 	bad = append(append([]byte(nil), fa...), skip[:6]...)
-	err = DecodeLZ4Frames(make([]byte, len(a)), bad, 0)
+	err = decodeLZ4Frames(make([]byte, len(a)), bad, 0)
 	wantFormatErr(t, err, ErrCorrupt, int64(len(fa)+4), "lz4 skippable frame size")
 
 	// No LZ4 frame at all.
 	for _, s := range [][]byte{nil, {0, 0, 0, 0}, emptySkip} {
-		err = DecodeLZ4Frames(nil, s, 5)
+		err = decodeLZ4Frames(nil, s, 5)
 		wantFormatErr(t, err, ErrCorrupt, 5, "lz4 frame magic")
 	}
 	// An empty frame is fine.
-	if err := DecodeLZ4Frames(nil, AppendLZ4Frame(nil, nil), 0); err != nil {
+	if err := decodeLZ4Frames(nil, appendLZ4Frame(nil, nil), 0); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -571,10 +571,10 @@ func TestLZ4ConcatSkippableTrailing(t *testing.T) {
 func TestLZ4Truncation(t *testing.T) {
 	src := []byte(strings.Repeat("truncate me, truncate me! ", 40))
 	frames := map[string][]byte{
-		"ours":      AppendLZ4Frame(nil, src),
+		"ours":      appendLZ4Frame(nil, src),
 		"checksums": pierrecFrame(t, src, lz4.ChecksumOption(true), lz4.BlockChecksumOption(true), lz4.SizeOption(uint64(len(src)))),
 		"nosize":    pierrecFrame(t, src, lz4.ChecksumOption(false)),
-		"raw":       AppendLZ4Frame(nil, lz4RandomBytes(200, 3)),
+		"raw":       appendLZ4Frame(nil, lz4RandomBytes(200, 3)),
 	}
 	for name, f := range frames {
 		want := src
@@ -582,11 +582,11 @@ func TestLZ4Truncation(t *testing.T) {
 			want = lz4RandomBytes(200, 3)
 		}
 		dst := make([]byte, len(want))
-		if err := DecodeLZ4Frames(dst, f, 0); err != nil || !bytes.Equal(dst, want) {
+		if err := decodeLZ4Frames(dst, f, 0); err != nil || !bytes.Equal(dst, want) {
 			t.Fatalf("%s: full frame: %v", name, err)
 		}
 		for i := range len(f) {
-			err := DecodeLZ4Frames(dst, f[:i], 0)
+			err := decodeLZ4Frames(dst, f[:i], 0)
 			if !errors.Is(err, ErrCorrupt) {
 				t.Fatalf("%s: truncated to %d of %d: %v, want ErrCorrupt", name, i, len(f), err)
 			}
@@ -594,8 +594,8 @@ func TestLZ4Truncation(t *testing.T) {
 			if !errors.As(err, &fe) || fe.Offset < 0 || fe.Offset > int64(i) {
 				t.Fatalf("%s: truncated to %d: bad error %v", name, i, err)
 			}
-			if _, err := LZ4FrameLen(f[:i], 0); !errors.Is(err, ErrCorrupt) {
-				t.Fatalf("%s: LZ4FrameLen truncated to %d: %v, want ErrCorrupt", name, i, err)
+			if _, err := lz4FrameLen(f[:i], 0); !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("%s: lz4FrameLen truncated to %d: %v, want ErrCorrupt", name, i, err)
 			}
 		}
 	}
@@ -603,7 +603,7 @@ func TestLZ4Truncation(t *testing.T) {
 
 func TestLZ4HeaderErrors(t *testing.T) {
 	src := lz4MixedBytes(70000, 4)
-	good := AppendLZ4Frame(nil, src)
+	good := appendLZ4Frame(nil, src)
 	const base = 1000
 	mod := func(f func(b []byte), fixHC bool) []byte {
 		b := append([]byte(nil), good...)
@@ -642,12 +642,12 @@ func TestLZ4HeaderErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			err := DecodeLZ4Frames(make([]byte, len(src)), c.frame, base)
+			err := decodeLZ4Frames(make([]byte, len(src)), c.frame, base)
 			wantFormatErr(t, err, c.sentinel, c.off, c.field)
 			if strings.HasPrefix(c.name, "content size") {
-				return // LZ4FrameLen does not look at the content
+				return // lz4FrameLen does not look at the content
 			}
-			_, err = LZ4FrameLen(c.frame, base)
+			_, err = lz4FrameLen(c.frame, base)
 			wantFormatErr(t, err, c.sentinel, c.off, c.field)
 		})
 	}
@@ -655,17 +655,17 @@ func TestLZ4HeaderErrors(t *testing.T) {
 	// Content size mismatch found after decoding: a frame that declares
 	// fewer bytes than it holds, followed by zero data the size allows.
 	f := mod(func(b []byte) { putU64(b[6:], 69999) }, true)
-	err := DecodeLZ4Frames(make([]byte, 69999), f, 0)
+	err := decodeLZ4Frames(make([]byte, 69999), f, 0)
 	wantFormatErr(t, err, ErrCorrupt, -1, "")
 
 	// A big block maximum accepts big blocks; a 64 KiB one does not.
 	big := lz4RandomBytes(100000, 5)
 	f4m := newLZ4Hand(0x60, 0x70, 0).block(big, true).end(nil)
-	if err := DecodeLZ4Frames(make([]byte, len(big)), f4m, 0); err != nil {
+	if err := decodeLZ4Frames(make([]byte, len(big)), f4m, 0); err != nil {
 		t.Fatal(err)
 	}
 	f64k := newLZ4Hand(0x60, 0x40, 0).block(big, true).end(nil)
-	err = DecodeLZ4Frames(make([]byte, len(big)), f64k, 0)
+	err = decodeLZ4Frames(make([]byte, len(big)), f64k, 0)
 	wantFormatErr(t, err, ErrCorrupt, 7, "lz4 block 0 size")
 }
 
@@ -673,30 +673,30 @@ func TestLZ4ChecksumErrors(t *testing.T) {
 	src := lz4MixedBytes(200000, 6)
 	f := pierrecFrame(t, src, lz4.ChecksumOption(true), lz4.BlockChecksumOption(true), lz4.BlockSizeOption(lz4.Block64Kb))
 	dst := make([]byte, len(src))
-	if err := DecodeLZ4Frames(dst, f, 0); err != nil {
+	if err := decodeLZ4Frames(dst, f, 0); err != nil {
 		t.Fatal(err)
 	}
 	// Block 0 checksum follows its data.
 	n := int(getU32(f[7:]) & lz4BlockSizeMask)
 	bad := append([]byte(nil), f...)
 	bad[7+4+n] ^= 0x80
-	err := DecodeLZ4Frames(dst, bad, 10)
+	err := decodeLZ4Frames(dst, bad, 10)
 	wantFormatErr(t, err, ErrCorrupt, int64(10+7+4+n), "lz4 block 0 checksum")
 	// Block data changed: the block checksum catches it first.
 	bad = append([]byte(nil), f...)
 	bad[7+4+n/2] ^= 0x80
-	err = DecodeLZ4Frames(dst, bad, 0)
+	err = decodeLZ4Frames(dst, bad, 0)
 	wantFormatErr(t, err, ErrCorrupt, int64(7+4+n), "lz4 block 0 checksum")
 	// Content checksum: the last 4 bytes.
 	bad = append([]byte(nil), f...)
 	bad[len(bad)-1] ^= 1
-	err = DecodeLZ4Frames(dst, bad, 0)
+	err = decodeLZ4Frames(dst, bad, 0)
 	wantFormatErr(t, err, ErrCorrupt, int64(len(f)-4), "lz4 content checksum")
 }
 
 func TestLZ4CorruptBlockData(t *testing.T) {
 	src := lz4MixedBytes(300000, 7)
-	f := AppendLZ4Frame(nil, src)
+	f := appendLZ4Frame(nil, src)
 	dst := make([]byte, len(src))
 	r := rand.New(rand.NewPCG(1, 2))
 	for i := range 3000 {
@@ -704,7 +704,7 @@ func TestLZ4CorruptBlockData(t *testing.T) {
 		for range 1 + r.IntN(4) {
 			bad[15+r.IntN(len(bad)-15)] = byte(r.Uint32())
 		}
-		err := DecodeLZ4Frames(dst, bad, 0)
+		err := decodeLZ4Frames(dst, bad, 0)
 		if err == nil {
 			continue // a change inside literals can decode fine
 		}
@@ -715,16 +715,16 @@ func TestLZ4CorruptBlockData(t *testing.T) {
 	}
 	// Garbage in place of block data.
 	h := newLZ4Hand(0x60, 0x40, 0).block(lz4RandomBytes(1000, 11), false).end(nil)
-	err := DecodeLZ4Frames(make([]byte, 70000), h, 0)
+	err := decodeLZ4Frames(make([]byte, 70000), h, 0)
 	wantFormatErr(t, err, ErrCorrupt, 11, "lz4 block 0 data")
 }
 
 func TestLZ4OutputCap(t *testing.T) {
 	src := lz4MixedBytes(200000, 8)
 	variants := map[string][]byte{
-		"ours":   AppendLZ4Frame(nil, src),
+		"ours":   appendLZ4Frame(nil, src),
 		"nosize": pierrecFrame(t, src),
-		"raw":    AppendLZ4Frame(nil, lz4RandomBytes(200000, 8)),
+		"raw":    appendLZ4Frame(nil, lz4RandomBytes(200000, 8)),
 	}
 	for name, f := range variants {
 		for _, n := range []int{0, 1, 65535, 65536, 100000, 199999} {
@@ -733,7 +733,7 @@ func TestLZ4OutputCap(t *testing.T) {
 			for i := range buf {
 				buf[i] = 0xA5
 			}
-			err := DecodeLZ4Frames(buf[:n:n], f, 0)
+			err := decodeLZ4Frames(buf[:n:n], f, 0)
 			wantFormatErr(t, err, ErrCorrupt, -1, "")
 			for i := n; i < len(buf); i++ {
 				if buf[i] != 0xA5 {
@@ -741,15 +741,15 @@ func TestLZ4OutputCap(t *testing.T) {
 				}
 			}
 		}
-		err := DecodeLZ4Frames(make([]byte, 200001), f, 0)
+		err := decodeLZ4Frames(make([]byte, 200001), f, 0)
 		wantFormatErr(t, err, ErrCorrupt, int64(len(f)), "lz4 content")
 	}
 }
 
 func TestLZ4ErrorMessage(t *testing.T) {
-	f := AppendLZ4Frame(nil, []byte("abc"))
+	f := appendLZ4Frame(nil, []byte("abc"))
 	f[14] ^= 0xFF
-	err := DecodeLZ4Frames(make([]byte, 3), f, 64)
+	err := decodeLZ4Frames(make([]byte, 3), f, 64)
 	want := fmt.Sprintf("tenso: LZ4 frame header checksum 0x%02x, computed 0x%02x (lz4 frame header checksum at offset 78)", f[14], f[14]^0xFF)
 	if err == nil || err.Error() != want {
 		t.Fatalf("error %q, want %q", err, want)
@@ -760,7 +760,7 @@ func TestLZ4ErrorMessage(t *testing.T) {
 
 func TestLZ4Allocs(t *testing.T) {
 	src := lz4MixedBytes(1<<20, 9)
-	ours := AppendLZ4Frame(nil, src)
+	ours := appendLZ4Frame(nil, src)
 	sums := pierrecFrame(t, src, lz4.ChecksumOption(true), lz4.BlockChecksumOption(true), lz4.BlockSizeOption(lz4.Block256Kb))
 	var linked lz4GoldenFrame
 	for _, g := range lz4GoldenFrames(t) {
@@ -770,13 +770,13 @@ func TestLZ4Allocs(t *testing.T) {
 	}
 	dst := make([]byte, len(src))
 	ldst := make([]byte, linked.nbytes)
-	buf := make([]byte, 0, LZ4FrameBound(len(src)))
+	buf := make([]byte, 0, lz4FrameBound(len(src)))
 	cases := map[string]func(){
-		"DecodeLZ4Frames/ours":   func() { _ = DecodeLZ4Frames(dst, ours, 0) },
-		"DecodeLZ4Frames/sums":   func() { _ = DecodeLZ4Frames(dst, sums, 0) },
-		"DecodeLZ4Frames/linked": func() { _ = DecodeLZ4Frames(ldst, linked.frame[:linked.bodyLen], 0) },
-		"LZ4FrameLen":            func() { _, _ = LZ4FrameLen(sums, 0) },
-		"AppendLZ4Frame":         func() { buf = AppendLZ4Frame(buf[:0], src) },
+		"decodeLZ4Frames/ours":   func() { _ = decodeLZ4Frames(dst, ours, 0) },
+		"decodeLZ4Frames/sums":   func() { _ = decodeLZ4Frames(dst, sums, 0) },
+		"decodeLZ4Frames/linked": func() { _ = decodeLZ4Frames(ldst, linked.frame[:linked.bodyLen], 0) },
+		"lz4FrameLen":            func() { _, _ = lz4FrameLen(sums, 0) },
+		"appendLZ4Frame":         func() { buf = appendLZ4Frame(buf[:0], src) },
 	}
 	for name, fn := range cases {
 		fn()
@@ -784,7 +784,7 @@ func TestLZ4Allocs(t *testing.T) {
 			t.Errorf("%s: %v allocations per run, want 0", name, a)
 		}
 	}
-	if err := DecodeLZ4Frames(dst, buf, 0); err != nil || !bytes.Equal(dst, src) {
-		t.Fatalf("AppendLZ4Frame into a reused buffer: %v", err)
+	if err := decodeLZ4Frames(dst, buf, 0); err != nil || !bytes.Equal(dst, src) {
+		t.Fatalf("appendLZ4Frame into a reused buffer: %v", err)
 	}
 }

@@ -1,6 +1,6 @@
 module github.com/tenso-go/tenso/gpu
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/tenso-go/tenso v0.0.0
