@@ -3,11 +3,19 @@
 GO ?= go
 TEST_EXTRA :=
 
-.PHONY: test vet gotest gotest-purego check fmt
+.PHONY: test setup vet gotest gotest-purego check fmt
 
 include $(wildcard mk/*.mk)
 
-test: vet check gotest gotest-purego $(TEST_EXTRA)
+# make test installs what it needs first (make setup), so that it works on
+# a fresh Debian machine with only Go and Node.
+test: setup
+	$(MAKE) vet check gotest gotest-purego $(TEST_EXTRA)
+
+# Debian packages the tests use (qemu-user-static, chromium, binaryen, gcc),
+# installed when missing (apt-get as root, sudo otherwise).
+setup:
+	bash mk/setup.sh
 
 fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
