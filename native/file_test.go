@@ -10,7 +10,6 @@ import (
 	"unsafe"
 
 	tenso "github.com/tenso-go/tenso"
-	"golang.org/x/sys/unix"
 )
 
 func f32(n int) *tenso.Tensor {
@@ -221,36 +220,6 @@ func TestLoadTruncatedAfterMapping(t *testing.T) {
 	}
 	// Loading it now fails cleanly.
 	if _, err := LoadFile(p); !errors.Is(err, tenso.ErrCorrupt) {
-		t.Fatal(err)
-	}
-}
-
-func TestLoadFIFO(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "fifo")
-	if err := unix.Mkfifo(p, 0o600); err != nil {
-		t.Skip("mkfifo:", err)
-	}
-	in := f32(70000)
-	done := make(chan error, 1)
-	go func() {
-		w, err := os.OpenFile(p, os.O_WRONLY, 0)
-		if err != nil {
-			done <- err
-			return
-		}
-		_, err = DumpFile(p, in, DumpOptions{}) // a FIFO target is written in place
-		w.Close()
-		done <- err
-	}()
-	f, err := LoadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if f.Mapped() || !bytes.Equal(f.Value().(*tenso.Tensor).Data, in.Data) {
-		t.Fatal("FIFO read")
-	}
-	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
 }
