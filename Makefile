@@ -30,14 +30,16 @@ gotest:
 gotest-purego:
 	$(GO) test -tags purego -count=1 ./...
 
-# Cross-build the codec and the root package for every target, and vet
-# every package where Linux is not the OS (the non-Linux stubs of native
-# and shm, the non-unix fallbacks) so that they cannot rot.
+# Cross-build the codec and the root package for every target, vet the
+# wasip1-only packages (the module, the plugin side, the example plugin),
+# and vet every package where Linux is not the OS (the non-Linux stubs of
+# native and shm, the non-unix fallbacks) so that they cannot rot.
 check:
 	GOOS=linux GOARCH=amd64 $(GO) build ./core .
 	GOOS=linux GOARCH=arm64 $(GO) build ./core .
 	GOOS=wasip1 GOARCH=wasm $(GO) build ./core .
 	GOOS=js GOARCH=wasm $(GO) build ./core .
 	GOOS=linux GOARCH=amd64 $(GO) build -tags purego ./core .
+	GOOS=wasip1 GOARCH=wasm $(GO) vet ./core . ./wasm/module ./wasm/plugin ./wasm/examples/...
 	GOOS=darwin GOARCH=arm64 $(GO) vet ./...
 	GOOS=windows GOARCH=amd64 $(GO) vet ./...

@@ -7,7 +7,9 @@
 // types are aliases) and adds typed helpers (FromSlice, As), quantization
 // (Quantize, Dequantize, DequantizeInto) and float16/bfloat16 conversions
 // whose hot loops are hand-written assembly on amd64 (AVX-512, AVX2+F16C)
-// and arm64 (NEON, FP16, BF16), chosen at start-up from the CPU's features.
+// and arm64 (NEON; BFCVTN where the CPU has the BF16 extension; float16
+// needs no extension, FCVTL/FCVTN being baseline ARMv8), chosen at
+// start-up from the CPU's features.
 // Build with -tags purego (or noasm) to use only the Go code.
 //
 // Decoded values are views into the packet: see package core for the

@@ -1,4 +1,4 @@
-# Peer benchmarks and conversion checks (issue 7).
+# Peer benchmarks and conversion checks.
 #
 #   make bench         Go (bench/cmd/report) and Node (bench/js) benchmarks of
 #                      Tenso against Arrow IPC, safetensors, .npy, MessagePack,

@@ -1,4 +1,4 @@
-# SIMD kernels (core_amd64.s, core_arm64.s; issue 3).
+# SIMD kernels (core_amd64.s, core_arm64.s).
 #
 #   make test-arm64   the root package's tests as arm64 binaries under QEMU
 #                     user-mode emulation, twice: QEMU's default "max" CPU

@@ -1,5 +1,5 @@
 # native/ and shm/: their tests (multi-process cache tests included) run in
-# the top-level `go test -race ./...`. The benchmarks of issue 5 run here,
+# the top-level `go test -race ./...`. The benchmarks of the native packages run here,
 # each beside its baseline (copy, os.ReadFile, Encode+WriteFile).
 .PHONY: bench-native
 

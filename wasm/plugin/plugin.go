@@ -32,9 +32,6 @@ var (
 	errMsg []byte
 )
 
-// Options are the encoding options Handle uses for results.
-var Options tenso.Options
-
 //go:wasmexport tenso_plugin_alloc
 func alloc(n uint32) unsafe.Pointer {
 	if uint32(cap(input)) < n || input == nil {
@@ -95,9 +92,14 @@ func Raw(ptr unsafe.Pointer, n uint32, f func(packet []byte) ([]byte, error)) ui
 	return Output(out)
 }
 
-// Handle decodes the input packet, runs f, and encodes its result with
-// Options.
+// Handle decodes the input packet, runs f, and encodes its result with the
+// default options (64-byte alignment, no footer, no compression).
 func Handle(ptr unsafe.Pointer, n uint32, f func(tenso.Value) (tenso.Value, error)) uint64 {
+	return HandleWith(ptr, n, tenso.Options{}, f)
+}
+
+// HandleWith is Handle with the encoding options o for the result.
+func HandleWith(ptr unsafe.Pointer, n uint32, o tenso.Options, f func(tenso.Value) (tenso.Value, error)) uint64 {
 	return Raw(ptr, n, func(p []byte) ([]byte, error) {
 		v, err := tenso.Decode(p)
 		if err != nil {
@@ -107,6 +109,6 @@ func Handle(ptr unsafe.Pointer, n uint32, f func(tenso.Value) (tenso.Value, erro
 		if err != nil {
 			return nil, err
 		}
-		return tenso.Encode(out, Options)
+		return tenso.Encode(out, o)
 	})
 }

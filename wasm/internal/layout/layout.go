@@ -5,7 +5,7 @@
 // js/index.js reads and writes the same words.
 //
 // A ref is three words (src, offset, length). Nodes, by kind code
-// (core.Kind):
+// (tenso.Kind):
 //
 //	1 dense          kind, dtype, ndim, dims[ndim], ref data
 //	2 quantized      kind, dtype, ndim, dims[ndim], scheme, axis, group_size,
@@ -24,7 +24,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/tenso-go/tenso/core"
+	"github.com/tenso-go/tenso"
 )
 
 // Ref sources.
@@ -34,7 +34,7 @@ const (
 )
 
 // ErrMalformed is the error for words that do not describe a value.
-var ErrMalformed = fmt.Errorf("%w: malformed value description", core.ErrInvalid)
+var ErrMalformed = fmt.Errorf("%w: malformed value description", tenso.ErrInvalid)
 
 // Writer appends the description of a value to Words.
 type Writer struct {
@@ -61,7 +61,7 @@ func (w *Writer) shape(s []int) error {
 	w.Put(uint32(len(s)))
 	for _, d := range s {
 		if d < 0 || d > math.MaxUint32 {
-			return fmt.Errorf("%w: dimension %d", core.ErrInvalid, d)
+			return fmt.Errorf("%w: dimension %d", tenso.ErrInvalid, d)
 		}
 		w.Put(uint32(d))
 	}
@@ -78,88 +78,88 @@ func F32Bytes(f []float32) []byte {
 }
 
 // Value appends the description of v (depth is its nesting level, 0 at
-// the top). Values from core.Decode always describe; others may be
+// the top). Values from tenso.Decode always describe; others may be
 // refused with an ErrInvalid error.
-func (w *Writer) Value(v core.Value, depth int) error {
-	if depth > core.DefaultMaxDepth {
-		return fmt.Errorf("%w: nesting deeper than %d", core.ErrInvalid, core.DefaultMaxDepth)
+func (w *Writer) Value(v tenso.Value, depth int) error {
+	if depth > tenso.DefaultMaxDepth {
+		return fmt.Errorf("%w: nesting deeper than %d", tenso.ErrInvalid, tenso.DefaultMaxDepth)
 	}
 	switch v := v.(type) {
-	case *core.Tensor:
-		w.Put(uint32(core.KindDense), uint32(v.DType))
+	case *tenso.Tensor:
+		w.Put(uint32(tenso.KindDense), uint32(v.DType))
 		if err := w.shape(v.Shape); err != nil {
 			return err
 		}
 		w.ref(v.Data)
-	case *core.Quantized:
-		w.Put(uint32(core.KindQuantized), uint32(v.DType))
+	case *tenso.Quantized:
+		w.Put(uint32(tenso.KindQuantized), uint32(v.DType))
 		if err := w.shape(v.Shape); err != nil {
 			return err
 		}
 		if len(v.Scales) != len(v.ZeroPoints) {
-			return fmt.Errorf("%w: %d scales but %d zero points", core.ErrInvalid, len(v.Scales), len(v.ZeroPoints))
+			return fmt.Errorf("%w: %d scales but %d zero points", tenso.ErrInvalid, len(v.Scales), len(v.ZeroPoints))
 		}
 		w.Put(uint32(v.Scheme), uint32(int32(v.Axis)), uint32(v.GroupSize), uint32(len(v.Scales)))
 		w.ref(F32Bytes(v.Scales))
 		w.ref(F32Bytes(v.ZeroPoints))
 		w.ref(v.Data)
-	case *core.Strings:
-		w.Put(uint32(core.KindString), uint32(v.DType), uint32(v.Len()))
+	case *tenso.Strings:
+		w.Put(uint32(tenso.KindString), uint32(v.DType), uint32(v.Len()))
 		w.ref(v.Offsets)
 		w.ref(v.Payload)
-	case *core.Ragged:
+	case *tenso.Ragged:
 		if v.Splits == nil || v.Flat == nil {
-			return fmt.Errorf("%w: ragged value without splits or flat", core.ErrInvalid)
+			return fmt.Errorf("%w: ragged value without splits or flat", tenso.ErrInvalid)
 		}
 		w.Put(uint32(v.Kind()), uint32(v.FrameDType))
 		if err := w.Value(v.Splits, depth+1); err != nil {
 			return err
 		}
 		return w.Value(v.Flat, depth+1)
-	case *core.Bundle:
-		w.Put(uint32(core.KindBundle), uint32(len(v.Entries)))
+	case *tenso.Bundle:
+		w.Put(uint32(tenso.KindBundle), uint32(len(v.Entries)))
 		for _, e := range v.Entries {
 			w.ref([]byte(e.Key))
 			if err := w.Value(e.Value, depth+1); err != nil {
 				return err
 			}
 		}
-	case *core.Sparse:
+	case *tenso.Sparse:
 		if len(v.Shape) != 2 {
-			return fmt.Errorf("%w: sparse shape must have two dims", core.ErrInvalid)
+			return fmt.Errorf("%w: sparse shape must have two dims", tenso.ErrInvalid)
 		}
 		w.Put(uint32(v.Kind()), uint32(v.Shape[0]), uint32(v.Shape[1]))
-		c := [3]*core.Tensor{v.Data, v.Indices, v.Indptr}
-		if v.Format == core.COO {
+		c := [3]*tenso.Tensor{v.Data, v.Indices, v.Indptr}
+		if v.Format == tenso.COO {
 			c[1], c[2] = v.Row, v.Col
 		}
 		for _, t := range c {
 			if t == nil {
-				return fmt.Errorf("%w: sparse component missing", core.ErrInvalid)
+				return fmt.Errorf("%w: sparse component missing", tenso.ErrInvalid)
 			}
 			if err := w.Value(t, depth+1); err != nil {
 				return err
 			}
 		}
-	case *core.IPCRef:
-		w.Put(uint32(core.KindIPCRef))
+	case *tenso.IPCRef:
+		w.Put(uint32(tenso.KindIPCRef))
 		w.ref(v.Handle[:])
 		w.put64(v.Offset)
 		w.put64(v.NBytes)
 		w.ref(v.DeviceUUID[:])
 	default:
-		return fmt.Errorf("%w: unsupported value %T", core.ErrInvalid, v)
+		return fmt.Errorf("%w: unsupported value %T", tenso.ErrInvalid, v)
 	}
 	return nil
 }
 
-// Reader builds a core.Value from layout words. Every word and range is
+// Reader builds a tenso.Value from layout words. Every word and range is
 // bounds-checked: bad words give an ErrInvalid error, never a panic.
 type Reader struct {
 	Words []byte // little-endian words, the value's first word at Words[0]
 	// Ref resolves a ref of n > 0 bytes (an empty ref is []byte{}).
 	Ref func(src, off, n uint32) ([]byte, error)
-	// MaxDepth bounds the nesting (0: core.DefaultMaxDepth).
+	// MaxDepth bounds the nesting (0: tenso.DefaultMaxDepth).
 	MaxDepth int
 	pos      int
 }
@@ -199,8 +199,8 @@ func (r *Reader) shape() ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	if nd > core.DefaultMaxDims {
-		return nil, fmt.Errorf("%w: %d dimensions (at most %d)", core.ErrInvalid, nd, core.DefaultMaxDims)
+	if nd > tenso.DefaultMaxDims {
+		return nil, fmt.Errorf("%w: %d dimensions (at most %d)", tenso.ErrInvalid, nd, tenso.DefaultMaxDims)
 	}
 	s := make([]int, nd)
 	for i := range s {
@@ -213,38 +213,38 @@ func (r *Reader) shape() ([]int, error) {
 	return s, nil
 }
 
-func (r *Reader) tensor(depth int) (*core.Tensor, error) {
+func (r *Reader) tensor(depth int) (*tenso.Tensor, error) {
 	v, err := r.value(depth)
 	if err != nil {
 		return nil, err
 	}
-	t, ok := v.(*core.Tensor)
+	t, ok := v.(*tenso.Tensor)
 	if !ok {
-		return nil, fmt.Errorf("%w: expected a dense tensor, got %s", core.ErrInvalid, v.Kind())
+		return nil, fmt.Errorf("%w: expected a dense tensor, got %s", tenso.ErrInvalid, v.Kind())
 	}
 	return t, nil
 }
 
 // Value reads the value described from the start of Words.
-func (r *Reader) Value() (core.Value, error) {
+func (r *Reader) Value() (tenso.Value, error) {
 	r.pos = 0
 	return r.value(0)
 }
 
-func (r *Reader) value(depth int) (core.Value, error) {
+func (r *Reader) value(depth int) (tenso.Value, error) {
 	maxDepth := r.MaxDepth
 	if maxDepth <= 0 {
-		maxDepth = core.DefaultMaxDepth
+		maxDepth = tenso.DefaultMaxDepth
 	}
 	if depth > maxDepth {
-		return nil, fmt.Errorf("%w: nesting deeper than %d", core.ErrInvalid, maxDepth)
+		return nil, fmt.Errorf("%w: nesting deeper than %d", tenso.ErrInvalid, maxDepth)
 	}
 	k, err := r.word()
 	if err != nil {
 		return nil, err
 	}
-	switch core.Kind(k) {
-	case core.KindDense, core.KindQuantized:
+	switch tenso.Kind(k) {
+	case tenso.KindDense, tenso.KindQuantized:
 		dt, err := r.word()
 		if err != nil {
 			return nil, err
@@ -253,12 +253,12 @@ func (r *Reader) value(depth int) (core.Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		if core.Kind(k) == core.KindDense {
+		if tenso.Kind(k) == tenso.KindDense {
 			d, err := r.ref()
 			if err != nil {
 				return nil, err
 			}
-			return &core.Tensor{DType: core.DType(dt), Shape: s, Data: d}, nil
+			return &tenso.Tensor{DType: tenso.DType(dt), Shape: s, Data: d}, nil
 		}
 		var m [4]uint32
 		if err := r.words(m[:]); err != nil {
@@ -271,11 +271,11 @@ func (r *Reader) value(depth int) (core.Value, error) {
 			}
 		}
 		if len(refs[0]) != 4*int(m[3]) || len(refs[1]) != 4*int(m[3]) {
-			return nil, fmt.Errorf("%w: scales and zero points must hold %d float32 values each", core.ErrInvalid, m[3])
+			return nil, fmt.Errorf("%w: scales and zero points must hold %d float32 values each", tenso.ErrInvalid, m[3])
 		}
-		return &core.Quantized{DType: core.DType(dt), Shape: s, Scheme: core.Scheme(m[0]),
+		return &tenso.Quantized{DType: tenso.DType(dt), Shape: s, Scheme: tenso.Scheme(m[0]),
 			Axis: int(int32(m[1])), GroupSize: int(m[2]), Scales: f32s(refs[0]), ZeroPoints: f32s(refs[1]), Data: refs[2]}, nil
-	case core.KindString:
+	case tenso.KindString:
 		var m [2]uint32
 		if err := r.words(m[:]); err != nil {
 			return nil, err
@@ -289,10 +289,10 @@ func (r *Reader) value(depth int) (core.Value, error) {
 			return nil, err
 		}
 		if len(off) != 8*(int(m[1])+1) {
-			return nil, fmt.Errorf("%w: string offsets must hold count+1 u64 values", core.ErrInvalid)
+			return nil, fmt.Errorf("%w: string offsets must hold count+1 u64 values", tenso.ErrInvalid)
 		}
-		return &core.Strings{DType: core.DType(m[0]), Offsets: off, Payload: pay}, nil
-	case core.KindRagged, core.KindRaggedFrame:
+		return &tenso.Strings{DType: tenso.DType(m[0]), Offsets: off, Payload: pay}, nil
+	case tenso.KindRagged, tenso.KindRaggedFrame:
 		fd, err := r.word()
 		if err != nil {
 			return nil, err
@@ -305,8 +305,8 @@ func (r *Reader) value(depth int) (core.Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &core.Ragged{Splits: sp, Flat: fl, Framed: core.Kind(k) == core.KindRaggedFrame, FrameDType: core.DType(fd)}, nil
-	case core.KindBundle:
+		return &tenso.Ragged{Splits: sp, Flat: fl, Framed: tenso.Kind(k) == tenso.KindRaggedFrame, FrameDType: tenso.DType(fd)}, nil
+	case tenso.KindBundle:
 		n, err := r.word()
 		if err != nil {
 			return nil, err
@@ -314,7 +314,7 @@ func (r *Reader) value(depth int) (core.Value, error) {
 		if int(n) > len(r.Words)/16 {
 			return nil, ErrMalformed
 		}
-		b := &core.Bundle{Entries: make([]core.Entry, 0, n)}
+		b := &tenso.Bundle{Entries: make([]tenso.Entry, 0, n)}
 		for i := uint32(0); i < n; i++ {
 			key, err := r.ref()
 			if err != nil {
@@ -324,31 +324,31 @@ func (r *Reader) value(depth int) (core.Value, error) {
 			if err != nil {
 				return nil, err
 			}
-			b.Entries = append(b.Entries, core.Entry{Key: string(key), Value: v})
+			b.Entries = append(b.Entries, tenso.Entry{Key: string(key), Value: v})
 		}
 		return b, nil
-	case core.KindSparseCOO, core.KindSparseCSR, core.KindSparseCSC:
+	case tenso.KindSparseCOO, tenso.KindSparseCSR, tenso.KindSparseCSC:
 		var dims [2]uint32
 		if err := r.words(dims[:]); err != nil {
 			return nil, err
 		}
-		var c [3]*core.Tensor
+		var c [3]*tenso.Tensor
 		for i := range c {
 			if c[i], err = r.tensor(depth + 1); err != nil {
 				return nil, err
 			}
 		}
-		s := &core.Sparse{Shape: []int{int(dims[0]), int(dims[1])}, Data: c[0]}
-		switch core.Kind(k) {
-		case core.KindSparseCOO:
-			s.Format, s.Row, s.Col = core.COO, c[1], c[2]
-		case core.KindSparseCSR:
-			s.Format, s.Indices, s.Indptr = core.CSR, c[1], c[2]
+		s := &tenso.Sparse{Shape: []int{int(dims[0]), int(dims[1])}, Data: c[0]}
+		switch tenso.Kind(k) {
+		case tenso.KindSparseCOO:
+			s.Format, s.Row, s.Col = tenso.COO, c[1], c[2]
+		case tenso.KindSparseCSR:
+			s.Format, s.Indices, s.Indptr = tenso.CSR, c[1], c[2]
 		default:
-			s.Format, s.Indices, s.Indptr = core.CSC, c[1], c[2]
+			s.Format, s.Indices, s.Indptr = tenso.CSC, c[1], c[2]
 		}
 		return s, nil
-	case core.KindIPCRef:
+	case tenso.KindIPCRef:
 		h, err := r.ref()
 		if err != nil {
 			return nil, err
@@ -362,14 +362,14 @@ func (r *Reader) value(depth int) (core.Value, error) {
 			return nil, err
 		}
 		if len(h) != 64 || len(u) != 16 {
-			return nil, fmt.Errorf("%w: an IPC reference needs a 64-byte handle and a 16-byte device UUID", core.ErrInvalid)
+			return nil, fmt.Errorf("%w: an IPC reference needs a 64-byte handle and a 16-byte device UUID", tenso.ErrInvalid)
 		}
-		v := &core.IPCRef{Offset: uint64(m[0]) | uint64(m[1])<<32, NBytes: uint64(m[2]) | uint64(m[3])<<32}
+		v := &tenso.IPCRef{Offset: uint64(m[0]) | uint64(m[1])<<32, NBytes: uint64(m[2]) | uint64(m[3])<<32}
 		copy(v.Handle[:], h)
 		copy(v.DeviceUUID[:], u)
 		return v, nil
 	}
-	return nil, fmt.Errorf("%w: unknown value kind %d", core.ErrInvalid, k)
+	return nil, fmt.Errorf("%w: unknown value kind %d", tenso.ErrInvalid, k)
 }
 
 // f32s copies little-endian float32 bytes (the region may be unaligned).
