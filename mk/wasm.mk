@@ -1,4 +1,4 @@
-# WebAssembly module, npm package, wazero host and web demo (issue 4).
+# WebAssembly module, npm package, wazero host and web demo.
 #
 #   make wasm       build js/tenso.wasm (and the copy wasm/host embeds)
 #   make demo       build the module and serve the web demo on 127.0.0.1
@@ -51,3 +51,16 @@ test-e2e: bin/tenso
 bench-js: wasm
 	$(call NPM_CI,js)
 	cd js && node bench/bench.mjs
+
+# The module wasm/host embeds is committed (so that `go get` users have it);
+# this rebuilds it and fails when the committed file is not what the sources
+# build, with the toolchain CI uses (Go of go.mod's line, binaryen's wasm-opt).
+.PHONY: check-wasm-embed
+TEST_EXTRA += check-wasm-embed
+
+check-wasm-embed: wasm
+	@if ! git diff --quiet -- $(WASM_EMBED); then \
+		echo "$(WASM_EMBED) differs from what make wasm builds: commit the rebuilt file"; \
+		git diff --stat -- $(WASM_EMBED); exit 1; \
+	fi
+	@echo "$(WASM_EMBED): reproduced bit for bit"

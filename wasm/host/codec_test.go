@@ -152,32 +152,40 @@ func TestEncodeErrorsMatchNative(t *testing.T) {
 	}
 }
 
-func TestEmbeddedOrMissing(t *testing.T) {
-	b, err := Embedded()
-	if err != nil {
-		if !errors.Is(err, ErrNoModule) {
-			t.Fatal(err)
-		}
-		t.Setenv("TENSO_WASM", "")
-		if _, err := New(context.Background(), Config{}); !errors.Is(err, ErrNoModule) {
-			t.Fatalf("New without a module: %v", err)
-		}
-		t.Log("no embedded module (make wasm not run): ErrNoModule as documented")
-		return
+// TestEmbedded: the module that comes with the package (what a `go get`
+// user runs with Config{}) loads and decodes the golden corpus exactly as
+// native Go does.
+func TestEmbedded(t *testing.T) {
+	if len(Embedded()) == 0 {
+		t.Fatal("no embedded module")
 	}
 	if testing.Short() {
 		t.Skip("compiling the embedded module: skipped in -short mode")
 	}
-	r, err := New(context.Background(), Config{Module: b})
+	ctx := context.Background()
+	r, err := New(ctx, Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close(context.Background())
-	c, err := r.NewCodec(context.Background())
+	defer r.Close(ctx)
+	c, err := r.NewCodec(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Decode(context.Background(), golden(t, "dense_f32.tenso")); err != nil {
-		t.Fatal(err)
+	defer c.Close(ctx)
+	n := 0
+	for _, f := range loadManifest(t).Files {
+		name, _ := f["file"].(string)
+		p := golden(t, name)
+		want, werr := tenso.Decode(p)
+		got, gerr := c.Decode(ctx, p)
+		if (werr == nil) != (gerr == nil) {
+			t.Fatalf("%s: native %v, embedded module %v", name, werr, gerr)
+		}
+		if werr == nil && describe(got) != describe(want) {
+			t.Fatalf("%s: embedded module decodes %s, native %s", name, describe(got), describe(want))
+		}
+		n++
 	}
+	t.Logf("%d golden packets decoded alike by the embedded module and native Go", n)
 }

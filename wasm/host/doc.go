@@ -17,11 +17,12 @@
 //
 // # The module
 //
-// `make wasm` builds the module and copies it into embedded/, which this
-// package embeds. On a tree where it was not built, New uses Config.Module,
-// else the file named by $TENSO_WASM, else it fails with ErrNoModule. The
-// built file is never committed, so the embedded module cannot drift from
-// the source: the package's tests build the module from source themselves.
+// The package embeds the module (embedded/tenso.wasm, the file `make wasm`
+// builds as js/tenso.wasm), committed with the source so that it comes with
+// `go get`; Config.Module replaces it. `make check-wasm-embed` (part of
+// `make test`) rebuilds the module and fails when the committed file
+// differs, so it cannot drift from the source. The package's tests also
+// build the module from source themselves and run both.
 //
 // # Plugin ABI
 //

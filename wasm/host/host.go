@@ -2,11 +2,8 @@ package host
 
 import (
 	"context"
-	"embed"
-	"errors"
+	_ "embed"
 	"fmt"
-	"io/fs"
-	"os"
 	"sync"
 	"time"
 
@@ -15,22 +12,16 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 )
 
-//go:embed embedded
-var embedded embed.FS
+// embedded is the Tenso module as `make wasm` builds it, committed with
+// the package so that `go get` users have it (make check-wasm-embed
+// rebuilds it and fails when the committed file differs).
+//
+//go:embed embedded/tenso.wasm
+var embedded []byte
 
-// ErrNoModule is returned by New when no module bytes are available: the
-// tree was not built with `make wasm`, Config.Module is nil and $TENSO_WASM
-// is unset.
-var ErrNoModule = errors.New("tenso: wasm module not built (run `make wasm`, set Config.Module, or TENSO_WASM=path/to/tenso.wasm)")
-
-// Embedded returns the module embedded at build time, or ErrNoModule.
-func Embedded() ([]byte, error) {
-	b, err := fs.ReadFile(embedded, "embedded/tenso.wasm")
-	if err != nil || len(b) == 0 {
-		return nil, ErrNoModule
-	}
-	return b, nil
-}
+// Embedded returns the module this package embeds (the bytes of
+// js/tenso.wasm of the same commit). The slice is shared: do not modify it.
+func Embedded() []byte { return embedded }
 
 // sharedCache is the process-wide compilation cache: every Runtime uses it,
 // so a module is compiled once per process.
@@ -39,7 +30,8 @@ var sharedCache = wazero.NewCompilationCache()
 // Config configures a Runtime. The zero value uses the embedded module, the
 // shared in-memory compilation cache and wazero's memory limit.
 type Config struct {
-	// Module is tenso.wasm; nil means Embedded(), then $TENSO_WASM.
+	// Module is a tenso.wasm to use instead of the embedded one (nil:
+	// Embedded()).
 	Module []byte
 	// Cache replaces the shared in-memory compilation cache (for example
 	// wazero.NewCompilationCacheWithDir for an on-disk one).
@@ -60,16 +52,7 @@ type Runtime struct {
 func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	bin := cfg.Module
 	if bin == nil {
-		var err error
-		if bin, err = Embedded(); err != nil {
-			p := os.Getenv("TENSO_WASM")
-			if p == "" {
-				return nil, ErrNoModule
-			}
-			if bin, err = os.ReadFile(p); err != nil {
-				return nil, fmt.Errorf("tenso: reading TENSO_WASM: %w", err)
-			}
-		}
+		bin = embedded
 	}
 	cache := cfg.Cache
 	if cache == nil {
