@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -39,16 +38,19 @@ func findDir(dir, probe string) string {
 }
 
 func runDemo(args []string) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs := newFlags("demo", "[-addr 127.0.0.1:8080] [-js DIR] [-golden DIR]",
+		"Serves the web demo: the page fetches the golden packets and decodes them in the\n"+
+			"browser with the wasm module of the js/ package (build it with \"make wasm\").\n"+
+			"Listens on a loopback address only. Stop with Ctrl-C.")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address (loopback only; port 0 picks a free one)")
-	jsDir := fs.String("js", "js", "the js/ package directory (with tenso.wasm from `make wasm`)")
+	jsDir := fs.String("js", "js", "the js/ package directory, holding tenso.wasm")
 	golden := fs.String("golden", "testdata", "directory of golden .tenso packets to serve to the page (\"\" for none)")
-	fs.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: tenso demo [-addr 127.0.0.1:8080] [-js DIR] [-golden DIR]")
-		fs.PrintDefaults()
+	pos, status, ok := parseArgs(fs, args)
+	if !ok {
+		return status
 	}
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if len(pos) != 0 {
+		return badUsage(fs, fmt.Sprintf("demo: unexpected operand %q", pos[0]))
 	}
 	host, _, err := net.SplitHostPort(*addr)
 	if err != nil {
@@ -64,8 +66,7 @@ func runDemo(args []string) int {
 		opts.GoldenDir = findDir(*golden, "manifest.json")
 	}
 	if err := webdemo.Check(opts); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+		return fail(err)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -7,7 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -22,24 +22,11 @@ func init() {
 	register("verify", "check integrity footers and structure of the packets in a file (exit 0/1)", runVerify)
 }
 
-// fail prints one "tenso: …" line and returns exit status 1.
-func fail(err error) int { return failNamed(err, "tenso:") }
-
-// failNamed is fail for errors whose message is already named when it
-// starts with named; other messages get the "tenso: " prefix.
-func failNamed(err error, named string) int {
-	msg := err.Error()
-	if !strings.HasPrefix(msg, named) {
-		msg = "tenso: " + msg
-	}
-	fmt.Fprintln(os.Stderr, strings.ReplaceAll(msg, "\n", " "))
-	return 1
-}
-
-// packets decodes the back-to-back packets of a file, calling fn for each.
-func packets(data []byte, fn func(p []byte, v tenso.Value) error) error {
+// packets decodes the back-to-back packets of a file, calling fn for each
+// with its offset in the file.
+func packets(name string, data []byte, fn func(off int, p []byte, v tenso.Value) error) error {
 	if len(data) == 0 {
-		return fmt.Errorf("tenso: empty file: no packet")
+		return errors.New("empty file: no packet")
 	}
 	for off := 0; off < len(data); {
 		v, n, err := tenso.DecodePrefix(data[off:], tenso.Limits{})
@@ -47,14 +34,35 @@ func packets(data []byte, fn func(p []byte, v tenso.Value) error) error {
 			if off > 0 {
 				return fmt.Errorf("%w (packet at byte %d of the file)", err, off)
 			}
+			if hint := notTenso(name, data); hint != nil {
+				return hint
+			}
 			return err
 		}
-		if err := fn(data[off:off+n], v); err != nil {
+		if err := fn(off, data[off:off+n], v); err != nil {
 			return err
 		}
 		off += n
 	}
 	return nil
+}
+
+// notTenso recognises the files `tenso convert` reads (by the NumPy magic
+// or the safetensors header) and says so; nil for anything else.
+func notTenso(name string, data []byte) error {
+	what := ""
+	switch {
+	case bytes.HasPrefix(data, []byte("\x93NUMPY")):
+		what = "a NumPy .npy file"
+	case len(data) >= 10 && data[8] == '{' && binary.LittleEndian.Uint64(data) <= uint64(len(data)-8):
+		what = "a safetensors file"
+	default:
+		return nil
+	}
+	if name == "-" {
+		name = "FILE"
+	}
+	return fmt.Errorf("this looks like %s, not a Tenso packet; convert it with `tenso convert %s`", what, name)
 }
 
 func readInput(name string) ([]byte, error) {
@@ -64,25 +72,43 @@ func readInput(name string) ([]byte, error) {
 	return os.ReadFile(name)
 }
 
-func runInspect(args []string) int {
-	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "print one JSON object per packet")
-	fs.Usage = func() { fmt.Fprintln(os.Stderr, "usage: tenso inspect [--json] FILE...") }
-	if err := fs.Parse(args); err != nil {
-		return 2
+// eachFile reads every named file and runs check on its contents (or on
+// the read error), printing one "tenso: FILE: …"
+// line for each that fails; the exit status is 1 if any failed.
+func eachFile(names []string, check func(name string, data []byte, err error) error) int {
+	status := 0
+	for _, name := range names {
+		data, err := readInput(name)
+		if err = check(name, data, err); err != nil {
+			failFile(name, err)
+			status = 1
+		}
 	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return 2
+	return status
+}
+
+func runInspect(args []string) int {
+	fs := newFlags("inspect", "[--json] FILE...",
+		"Describes every packet of each FILE (\"-\": stdin): kind, dtype, shape, sizes, flags.\n"+
+			"Offsets are bytes from the start of the file, also inside bundles.\n"+
+			"Every file is read; each bad one gets its own \"tenso: FILE: ...\" line, and the\n"+
+			"exit status is 1 if any was bad.")
+	asJSON := fs.Bool("json", false, "print one JSON object per packet")
+	names, status, ok := parseArgs(fs, args)
+	if !ok {
+		return status
+	}
+	if len(names) == 0 {
+		return badUsage(fs, "inspect: name a file")
 	}
 	out := bufferedStdout()
 	defer out.Flush()
-	for _, name := range fs.Args() {
-		data, err := readInput(name)
+	return eachFile(names, func(name string, data []byte, err error) error {
+		defer out.Flush() // before any error line
 		if err != nil {
-			return fail(err)
+			return err
 		}
-		err = packets(data, func(p []byte, v tenso.Value) error {
+		return packets(name, data, func(off int, p []byte, v tenso.Value) error {
 			if *asJSON {
 				obj, err := describeJSON(p, v)
 				if err != nil {
@@ -95,37 +121,86 @@ func runInspect(args []string) int {
 				_, err = fmt.Fprintf(out, "%s\n", b)
 				return err
 			}
-			return describeText(out, name, p, v)
+			return describeText(out, name, off, p, v)
 		})
-		if err != nil {
-			out.Flush()
-			return fail(err)
-		}
-	}
-	return 0
+	})
 }
 
 func runVerify(args []string) int {
-	if len(args) == 0 {
-		fmt.Fprintln(os.Stderr, "usage: tenso verify FILE...")
-		return 2
+	fs := newFlags("verify", "[--json] FILE...",
+		"Decodes every packet of each FILE (\"-\": stdin), checking its structure and, where\n"+
+			"the packet has one, its XXH3-64 integrity footer. A packet without a footer can\n"+
+			"only be checked for structure; the report says so. Every file is read; each bad\n"+
+			"one gets its own \"tenso: FILE: ...\" line, and the exit status is 1 if any was bad.")
+	asJSON := fs.Bool("json", false, "print one JSON object per file: file, ok, packets, bytes, footers (XXH3 footers checked), unchecked (values no footer covers), error")
+	names, status, ok := parseArgs(fs, args)
+	if !ok {
+		return status
 	}
-	for _, name := range args {
-		data, err := readInput(name)
-		if err != nil {
-			return fail(err)
-		}
-		count := 0
-		err = packets(data, func(p []byte, v tenso.Value) error {
-			count++
-			return checkTyped(v)
-		})
-		if err != nil {
-			return fail(err)
-		}
-		fmt.Printf("%s: ok (%d packet%s, %d bytes)\n", name, count, plural(count), len(data))
+	if len(names) == 0 {
+		return badUsage(fs, "verify: name a file")
 	}
-	return 0
+	out := bufferedStdout()
+	defer out.Flush()
+	return eachFile(names, func(name string, data []byte, err error) error {
+		defer out.Flush()
+		n, with, without := 0, 0, 0
+		if err == nil {
+			err = packets(name, data, func(_ int, p []byte, v tenso.Value) error {
+				n++
+				w, wo := footers(p)
+				with, without = with+w, without+wo
+				return checkTyped(v)
+			})
+		}
+		if *asJSON {
+			o := obj{{"file", name}, {"ok", err == nil}, {"packets", n}, {"bytes", len(data)},
+				{"footers", with}, {"unchecked", without}}
+			if err != nil {
+				o = append(o, kv{"error", strings.TrimPrefix(errorLine(fileError(name, err)), "tenso: ")})
+			}
+			b, jerr := json.Marshal(o)
+			if jerr != nil {
+				return jerr
+			}
+			fmt.Fprintf(out, "%s\n", b)
+		}
+		if err != nil || *asJSON {
+			return err
+		}
+		fmt.Fprintf(out, "%s: ok (%s, %s; ", name, count(n, "packet"), count(len(data), "byte"))
+		switch {
+		case without == 0:
+			fmt.Fprintf(out, "%s checked)\n", count(with, "XXH3 integrity footer"))
+		case with == 0:
+			fmt.Fprintln(out, "no XXH3 footer: only the structure was checked)")
+		default:
+			fmt.Fprintf(out, "%s checked; %s without one: only their structure was checked)\n",
+				count(with, "XXH3 integrity footer"), count(without, "value"))
+		}
+		return nil
+	})
+}
+
+// footers counts the packets in p that carry an XXH3 integrity footer
+// (one covers everything inside it) and the leaf values no footer covers.
+func footers(p []byte) (with, without int) {
+	info, err := tenso.Inspect(p)
+	if err != nil {
+		return 0, 1
+	}
+	if info.Integrity {
+		return 1, 0
+	}
+	parts, err := splitParts(p)
+	if err != nil || len(parts) == 0 {
+		return 0, 1
+	}
+	for _, pt := range parts {
+		w, wo := footers(pt.Packet)
+		with, without = with+w, without+wo
+	}
+	return with, without
 }
 
 // checkTyped applies the typed-accessor checks Decode leaves to the
@@ -158,13 +233,6 @@ func walk(v tenso.Value, fn func(*tenso.Tensor)) {
 		fn(v.Splits)
 		fn(v.Flat)
 	}
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }
 
 func shaHex(b []byte) string {
@@ -340,16 +408,19 @@ func splitsOf(t *tenso.Tensor) []any {
 	return out
 }
 
-func describeText(w io.Writer, name string, p []byte, v tenso.Value) error {
+// describeText prints the packet p, found at byte off of the file name.
+func describeText(w io.Writer, name string, off int, p []byte, v tenso.Value) error {
 	info, err := tenso.Inspect(p)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "%s: %d bytes, version %d, flags 0x%04x\n", name, len(p), info.Version, info.Flags)
-	return textValue(w, "  ", p, v)
+	fmt.Fprintf(w, "%s: packet at byte %d: %s, version %d, flags 0x%04x\n", name, off, count(len(p), "byte"), info.Version, info.Flags)
+	return textValue(w, "  ", off, p, v)
 }
 
-func textValue(w io.Writer, indent string, p []byte, v tenso.Value) error {
+// textValue prints v, decoded from the packet p found at byte base of the
+// file; offsets printed are from the start of the file.
+func textValue(w io.Writer, indent string, base int, p []byte, v tenso.Value) error {
 	info, err := tenso.Inspect(p)
 	if err != nil {
 		return err
@@ -363,8 +434,8 @@ func textValue(w io.Writer, indent string, p []byte, v tenso.Value) error {
 	}
 	switch v := v.(type) {
 	case *tenso.Tensor:
-		fmt.Fprintf(w, "%sdense %s %v: %d elements, %d bytes, alignment %d, body at %d%s\n",
-			indent, v.DType, shapeOf(v.Shape), v.NumElements(), len(v.Data), info.Alignment, info.BodyOffset, mods)
+		fmt.Fprintf(w, "%sdense %s %v: %s, %s, alignment %d, body at byte %d%s\n",
+			indent, v.DType, shapeOf(v.Shape), count(v.NumElements(), "element"), count(len(v.Data), "byte"), info.Alignment, base+info.BodyOffset, mods)
 	case *tenso.Quantized:
 		fmt.Fprintf(w, "%squantized %s %v: %s", indent, v.DType, shapeOf(v.Shape), v.Scheme)
 		switch v.Scheme {
@@ -373,30 +444,30 @@ func textValue(w io.Writer, indent string, p []byte, v tenso.Value) error {
 		case tenso.PerGroup:
 			fmt.Fprintf(w, " (group size %d)", v.GroupSize)
 		}
-		fmt.Fprintf(w, ", %d scales, %d packed bytes, alignment %d%s\n", len(v.Scales), len(v.Data), info.Alignment, mods)
+		fmt.Fprintf(w, ", %s, %s, alignment %d, body at byte %d%s\n", count(len(v.Scales), "scale"), count(len(v.Data), "packed byte"), info.Alignment, base+info.BodyOffset, mods)
 	case *tenso.Strings:
-		fmt.Fprintf(w, "%sstring tensor: %d elements, %d payload bytes%s\n", indent, v.Len(), len(v.Payload), mods)
+		fmt.Fprintf(w, "%sstring tensor: %s, %s%s\n", indent, count(v.Len(), "element"), count(len(v.Payload), "payload byte"), mods)
 		for i := 0; i < v.Len() && i < 8; i++ {
 			fmt.Fprintf(w, "%s  [%d] %q\n", indent, i, v.Bytes(i))
 		}
 	case *tenso.Ragged:
-		fmt.Fprintf(w, "%sragged: %d rows of %s, %d values%s\n", indent, v.Splits.NumElements()-1, v.Flat.DType, v.Flat.NumElements(), mods)
+		fmt.Fprintf(w, "%sragged: %s of %s, %s%s\n", indent, count(v.Splits.NumElements()-1, "row"), v.Flat.DType, count(v.Flat.NumElements(), "value"), mods)
 	case *tenso.Bundle:
 		parts, err := splitParts(p)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "%sbundle: %d entries\n", indent, len(v.Entries))
+		fmt.Fprintf(w, "%sbundle: %s%s\n", indent, count(len(v.Entries), "entry"), mods)
 		for i, e := range v.Entries {
-			fmt.Fprintf(w, "%s  %q:\n", indent, e.Key)
-			if err := textValue(w, indent+"    ", parts[i].Packet, e.Value); err != nil {
+			fmt.Fprintf(w, "%s  %q (packet at byte %d):\n", indent, e.Key, base+parts[i].Offset)
+			if err := textValue(w, indent+"    ", base+parts[i].Offset, parts[i].Packet, e.Value); err != nil {
 				return err
 			}
 		}
 	case *tenso.Sparse:
-		fmt.Fprintf(w, "%ssparse %s %v: %d stored values of %s\n", indent, v.Format, v.Shape, v.Data.NumElements(), v.Data.DType)
+		fmt.Fprintf(w, "%ssparse %s %v: %s of %s%s\n", indent, v.Format, shapeOf(v.Shape), count(v.Data.NumElements(), "stored value"), v.Data.DType, mods)
 	case *tenso.IPCRef:
-		fmt.Fprintf(w, "%sGPU IPC reference: offset %d, %d bytes, device %x\n", indent, v.Offset, v.NBytes, v.DeviceUUID)
+		fmt.Fprintf(w, "%sGPU IPC reference: offset %d, %s, device %x\n", indent, v.Offset, count(int(v.NBytes), "byte"), v.DeviceUUID)
 	}
 	return nil
 }
@@ -413,13 +484,15 @@ func splitParts(p []byte) ([]part, error) {
 	}
 	parts := make([]part, len(in.Parts))
 	for i, pt := range in.Parts {
-		parts[i] = part{pt.Key, p[pt.Offset : pt.Offset+pt.Len : pt.Offset+pt.Len]}
+		parts[i] = part{pt.Key, int(pt.Offset), p[pt.Offset : pt.Offset+pt.Len : pt.Offset+pt.Len]}
 	}
 	return parts, nil
 }
 
-// part is a value inside a container packet: its key and its own packet.
+// part is a value inside a container packet: its key, the offset of its
+// packet in the container's and the packet.
 type part struct {
 	Key    string
+	Offset int
 	Packet []byte
 }

@@ -167,13 +167,7 @@ func TestInspectJSONMatchesManifest(t *testing.T) {
 // The binary: inspect --json prints one line per packet, a bad packet
 // exits 1 with one "tenso:" line on stderr and no panic trace.
 func TestCLIExitCodes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	bin := filepath.Join(t.TempDir(), "tenso")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := cliBinary(t)
 	good := filepath.Join("..", "..", "testdata", "dense_f32.tenso")
 	// Two packets back to back.
 	p, _ := os.ReadFile(good)

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -31,37 +29,21 @@ func (h *headerFlags) String() string     { return strings.Join(*h, ", ") }
 func (h *headerFlags) Set(s string) error { *h = append(*h, s); return nil }
 
 func runPredict(args []string) int {
-	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: tenso predict [-o OUT] [-stream] [-H 'Name: value'] [-timeout 30s] URL FILE\n\n"+
-			"Posts the packet in FILE (\"-\": stdin) as application/octet-stream to URL, e.g.\n"+
+	fs := newFlags("predict", "[-o OUT] [-stream] [-H 'Name: value'] [-timeout 30s] URL FILE",
+		"Posts the packet in FILE (\"-\": stdin) as application/octet-stream to URL, e.g.\n"+
 			"http://127.0.0.1:8000/infer, or calls TensorInference/Predict at grpc://HOST:PORT.\n"+
 			"Writes the response packet to OUT (\"-\": stdout) and prints a one-line summary.")
-		fs.PrintDefaults()
-	}
 	out := fs.String("o", "", "write the response packet to this file (\"-\": stdout)")
 	stream := fs.Bool("stream", false, "decode the HTTP response with the streaming reader as it arrives")
 	timeout := fs.Duration("timeout", 30*time.Second, "timeout of the call")
 	var headers headerFlags
 	fs.Var(&headers, "H", "extra request header 'Name: value' (repeatable)")
-	// Flags may come before or after the two operands.
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return 0
-			}
-			return 2
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
+	pos, status, ok := parseArgs(fs, args)
+	if !ok {
+		return status
 	}
 	if len(pos) != 2 {
-		fs.Usage()
-		return 2
+		return badUsage(fs, fmt.Sprintf("predict: want URL and FILE, got %s", count(len(pos), "operand")))
 	}
 	target, file := pos[0], pos[1]
 	var packet []byte
@@ -72,10 +54,10 @@ func runPredict(args []string) int {
 		packet, err = os.ReadFile(file)
 	}
 	if err != nil {
-		return predictFail(err)
+		return failFile(file, err)
 	}
 	if _, err := tenso.Decode(packet); err != nil {
-		return predictFail(fmt.Errorf("%s: %w", file, err))
+		return failFile(file, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
@@ -87,7 +69,7 @@ func runPredict(args []string) int {
 		resp, err = predictHTTP(ctx, target, packet, headers, *stream)
 	}
 	if err != nil {
-		return predictFail(err)
+		return fail(err)
 	}
 	summary := summarize(resp)
 	switch *out {
@@ -95,12 +77,12 @@ func runPredict(args []string) int {
 		fmt.Println(summary)
 	case "-":
 		if _, err := os.Stdout.Write(resp); err != nil {
-			return predictFail(err)
+			return fail(err)
 		}
 		fmt.Fprintln(os.Stderr, summary)
 	default:
 		if err := os.WriteFile(*out, resp, 0o644); err != nil {
-			return predictFail(err)
+			return fail(err)
 		}
 		fmt.Printf("%s -> %s\n", summary, *out)
 	}
@@ -163,21 +145,17 @@ func predictGRPC(ctx context.Context, addr string, packet []byte) ([]byte, error
 func summarize(p []byte) string {
 	v, err := tenso.Decode(p)
 	if err != nil {
-		return fmt.Sprintf("%d bytes", len(p))
+		return count(len(p), "byte")
 	}
 	switch t := v.(type) {
 	case *tenso.Tensor:
-		return fmt.Sprintf("dense %s %s, %d bytes", t.DType, tensohttp.ShapeString(t.Shape), len(p))
+		return fmt.Sprintf("dense %s %s, %s", t.DType, tensohttp.ShapeString(t.Shape), count(len(p), "byte"))
 	case *tenso.Bundle:
 		keys := make([]string, len(t.Entries))
 		for i, e := range t.Entries {
 			keys[i] = e.Key
 		}
-		return fmt.Sprintf("bundle [%s], %d bytes", strings.Join(keys, ", "), len(p))
+		return fmt.Sprintf("bundle [%s], %s", strings.Join(keys, ", "), count(len(p), "byte"))
 	}
-	return fmt.Sprintf("%s, %d bytes", v.Kind(), len(p))
+	return fmt.Sprintf("%s, %s", v.Kind(), count(len(p), "byte"))
 }
-
-// predictFail is fail that also leaves the client packages' messages
-// ("tensohttp: …", "tensogrpc: …") unprefixed.
-func predictFail(err error) int { return failNamed(err, "tenso") }
