@@ -29,7 +29,7 @@ import (
 
 // README, "Go".
 func Example_decode() {
-	t, _ := tenso.FromSlice([]float32{1, 2, 3, 4, 5, 6}, 2, 3) // wraps the slice, no copy
+	t, _ := tenso.FromSlice([]float32{1, 2, 3, 4, 5, 6}, 2, 3)   // wraps the slice, no copy
 	packet, _ := tenso.Encode(t, tenso.Options{Integrity: true}) // alignment 64, XXH3-64 footer
 
 	v, err := tenso.Decode(packet) // views into packet: valid as long as packet is
@@ -119,8 +119,8 @@ func Example_files() {
 	t, _ := tenso.FromSlice([]float32{1, 2, 3}, 3)
 
 	native.DumpFile("w.tenso", t, native.DumpOptions{Sync: true}) // one writev, temp file + rename
-	f, _ := native.LoadFile("w.tenso") // read-only mmap, zero-copy, O(1) whatever the size
-	defer f.Close()                    // views are valid until Close
+	f, _ := native.LoadFile("w.tenso")                            // read-only mmap, zero-copy, O(1) whatever the size
+	defer f.Close()                                               // views are valid until Close
 	w := f.Value().(*tenso.Tensor)
 
 	seg, _ := shm.CreateFrom("", t, tenso.Options{}) // /dev/shm/psm_xxxxxxxx, sized to the packet
