@@ -72,14 +72,28 @@ func readInput(name string) ([]byte, error) {
 	return os.ReadFile(name)
 }
 
-// eachFile reads every named file and runs check on its contents (or on
-// the read error), printing one "tenso: FILE: …"
-// line for each that fails; the exit status is 1 if any failed.
-func eachFile(names []string, check func(name string, data []byte, err error) error) int {
-	status := 0
+// fileVerb is the shared body of inspect and verify: "VERB [--json]
+// FILE...". It reads every named file ("-": stdin) and runs check on its
+// contents (or on the read error), printing one "tenso: FILE: …" line for
+// each that fails; the exit status is 1 if any failed.
+func fileVerb(args []string, verb, description, jsonHelp string, check func(out *bufio.Writer, asJSON bool, name string, data []byte, err error) error) int {
+	fs := newFlags(verb, "[--json] FILE...", description+"\n"+
+		"Every file is read; each bad one gets its own \"tenso: FILE: ...\" line, and the\n"+
+		"exit status is 1 if any was bad.")
+	asJSON := fs.Bool("json", false, jsonHelp)
+	names, status, ok := parseArgs(fs, args)
+	if !ok {
+		return status
+	}
+	if len(names) == 0 {
+		return badUsage(fs, verb+": name a file")
+	}
+	out := bufferedStdout()
 	for _, name := range names {
 		data, err := readInput(name)
-		if err = check(name, data, err); err != nil {
+		err = check(out, *asJSON, name, data, err)
+		out.Flush() // before any error line
+		if err != nil {
 			failFile(name, err)
 			status = 1
 		}
@@ -88,98 +102,75 @@ func eachFile(names []string, check func(name string, data []byte, err error) er
 }
 
 func runInspect(args []string) int {
-	fs := newFlags("inspect", "[--json] FILE...",
+	return fileVerb(args, "inspect",
 		"Describes every packet of each FILE (\"-\": stdin): kind, dtype, shape, sizes, flags.\n"+
-			"Offsets are bytes from the start of the file, also inside bundles.\n"+
-			"Every file is read; each bad one gets its own \"tenso: FILE: ...\" line, and the\n"+
-			"exit status is 1 if any was bad.")
-	asJSON := fs.Bool("json", false, "print one JSON object per packet")
-	names, status, ok := parseArgs(fs, args)
-	if !ok {
-		return status
-	}
-	if len(names) == 0 {
-		return badUsage(fs, "inspect: name a file")
-	}
-	out := bufferedStdout()
-	defer out.Flush()
-	return eachFile(names, func(name string, data []byte, err error) error {
-		defer out.Flush() // before any error line
-		if err != nil {
-			return err
-		}
-		return packets(name, data, func(off int, p []byte, v tenso.Value) error {
-			if *asJSON {
-				obj, err := describeJSON(p, v)
-				if err != nil {
-					return err
-				}
-				b, err := json.Marshal(obj)
-				if err != nil {
-					return err
-				}
-				_, err = fmt.Fprintf(out, "%s\n", b)
+			"Offsets are bytes from the start of the file, also inside bundles.",
+		"print one JSON object per packet",
+		func(out *bufio.Writer, asJSON bool, name string, data []byte, err error) error {
+			if err != nil {
 				return err
 			}
-			return describeText(out, name, off, p, v)
+			return packets(name, data, func(off int, p []byte, v tenso.Value) error {
+				if asJSON {
+					obj, err := describeJSON(p, v)
+					if err != nil {
+						return err
+					}
+					b, err := json.Marshal(obj)
+					if err != nil {
+						return err
+					}
+					_, err = fmt.Fprintf(out, "%s\n", b)
+					return err
+				}
+				return describeText(out, name, off, p, v)
+			})
 		})
-	})
 }
 
 func runVerify(args []string) int {
-	fs := newFlags("verify", "[--json] FILE...",
+	return fileVerb(args, "verify",
 		"Decodes every packet of each FILE (\"-\": stdin), checking its structure and, where\n"+
 			"the packet has one, its XXH3-64 integrity footer. A packet without a footer can\n"+
-			"only be checked for structure; the report says so. Every file is read; each bad\n"+
-			"one gets its own \"tenso: FILE: ...\" line, and the exit status is 1 if any was bad.")
-	asJSON := fs.Bool("json", false, "print one JSON object per file: file, ok, packets, bytes, footers (XXH3 footers checked), unchecked (values no footer covers), error")
-	names, status, ok := parseArgs(fs, args)
-	if !ok {
-		return status
-	}
-	if len(names) == 0 {
-		return badUsage(fs, "verify: name a file")
-	}
-	out := bufferedStdout()
-	defer out.Flush()
-	return eachFile(names, func(name string, data []byte, err error) error {
-		defer out.Flush()
-		n, with, without := 0, 0, 0
-		if err == nil {
-			err = packets(name, data, func(_ int, p []byte, v tenso.Value) error {
-				n++
-				w, wo := footers(p)
-				with, without = with+w, without+wo
-				return checkTyped(v)
-			})
-		}
-		if *asJSON {
-			o := obj{{"file", name}, {"ok", err == nil}, {"packets", n}, {"bytes", len(data)},
-				{"footers", with}, {"unchecked", without}}
-			if err != nil {
-				o = append(o, kv{"error", strings.TrimPrefix(errorLine(fileError(name, err)), "tenso: ")})
+			"only be checked for structure; the report says so.",
+		"print one JSON object per file: file, ok, packets, bytes, footers (XXH3 footers checked), unchecked (values no footer covers), error",
+		func(out *bufio.Writer, asJSON bool, name string, data []byte, err error) error {
+			n, with, without := 0, 0, 0
+			if err == nil {
+				err = packets(name, data, func(_ int, p []byte, v tenso.Value) error {
+					n++
+					w, wo := footers(p)
+					with, without = with+w, without+wo
+					return checkTyped(v)
+				})
 			}
-			b, jerr := json.Marshal(o)
-			if jerr != nil {
-				return jerr
+			if asJSON {
+				o := obj{{"file", name}, {"ok", err == nil}, {"packets", n}, {"bytes", len(data)},
+					{"footers", with}, {"unchecked", without}}
+				if err != nil {
+					o = append(o, kv{"error", strings.TrimPrefix(errorLine(fileError(name, err)), "tenso: ")})
+				}
+				b, jerr := json.Marshal(o)
+				if jerr != nil {
+					return jerr
+				}
+				fmt.Fprintf(out, "%s\n", b)
 			}
-			fmt.Fprintf(out, "%s\n", b)
-		}
-		if err != nil || *asJSON {
-			return err
-		}
-		fmt.Fprintf(out, "%s: ok (%s, %s; ", name, count(n, "packet"), count(len(data), "byte"))
-		switch {
-		case without == 0:
-			fmt.Fprintf(out, "%s checked)\n", count(with, "XXH3 integrity footer"))
-		case with == 0:
-			fmt.Fprintln(out, "no XXH3 footer: only the structure was checked)")
-		default:
-			fmt.Fprintf(out, "%s checked; %s without one: only their structure was checked)\n",
-				count(with, "XXH3 integrity footer"), count(without, "value"))
-		}
-		return nil
-	})
+			if err != nil || asJSON {
+				return err
+			}
+			fmt.Fprintf(out, "%s: ok (%s, %s; ", name, count(n, "packet"), count(len(data), "byte"))
+			switch {
+			case without == 0:
+				fmt.Fprintf(out, "%s checked)\n", count(with, "XXH3 integrity footer"))
+			case with == 0:
+				fmt.Fprintln(out, "no XXH3 footer: only the structure was checked)")
+			default:
+				fmt.Fprintf(out, "%s checked; %s without one: only their structure was checked)\n",
+					count(with, "XXH3 integrity footer"), count(without, "value"))
+			}
+			return nil
+		})
 }
 
 // footers counts the packets in p that carry an XXH3 integrity footer
