@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/native/budget"
 )
 
 // HandlerFunc is an endpoint: it receives the decoded request and returns
@@ -43,7 +44,8 @@ type Options struct {
 	// MaxBodyBytes bounds a request body (default DefaultMaxBodyBytes);
 	// larger bodies are answered 413 without being read.
 	MaxBodyBytes int64
-	// Limits are the decoder limits for request packets.
+	// Limits are the decoder limits for request packets. A zero
+	// MaxDecodedBytes means budget.DecodedPerBody × the body limit.
 	Limits tenso.Limits
 	// Integrity adds an XXH3 footer to responses (the reference's
 	// check_integrity); an endpoint may override it.
@@ -51,12 +53,27 @@ type Options struct {
 	// Compress LZ4-compresses dense response bodies (the reference's
 	// compress_response); an endpoint may override it.
 	Compress bool
-	// MaxConcurrent bounds the endpoint requests being read, handled or
-	// answered at once (default DefaultMaxConcurrent); one over the bound is
-	// answered 503 at once, as uvicorn's limit_concurrency does. Memory held
-	// by request bodies is at most MaxConcurrent × MaxBodyBytes. Negative:
-	// unbounded.
+	// MaxConcurrent bounds the endpoint requests being handled or answered
+	// at once (default DefaultMaxConcurrent); a request whose body has
+	// arrived when every slot is taken is answered 503 at once, as
+	// uvicorn's limit_concurrency does. Bodies are read before a slot is
+	// taken (see the package doc). Negative: unbounded.
 	MaxConcurrent int
+	// Budget bounds the bytes held by requests in flight: bodies as they
+	// arrive, decoded data, responses (see package budget). Several servers
+	// may share one. Nil: a budget of MaxInflightBytes of the App's own.
+	Budget *budget.Budget
+	// MaxInflightBytes sizes the App's own budget when Budget is nil
+	// (default budget.DefaultLimit, 1 GiB; negative: unbounded).
+	MaxInflightBytes int64
+	// MinBodyRate is the slowest request body accepted, in bytes per
+	// second averaged since the request began, once BodyGrace has passed
+	// (default DefaultMinBodyRate); slower bodies are answered 408.
+	// Negative: no minimum (ReadTimeout still applies).
+	MinBodyRate int64
+	// BodyGrace is how long a body may arrive at any rate (default
+	// DefaultBodyGrace).
+	BodyGrace time.Duration
 	// Server timeouts (see http.Server). ReadHeaderTimeout and ReadTimeout
 	// cut off slowloris clients: a body that has not fully arrived within
 	// ReadTimeout of the request's start is answered 408.
@@ -67,10 +84,13 @@ type Options struct {
 	// ShutdownTimeout is how long Run and Serve wait for requests in flight
 	// after a signal or a cancelled context before closing connections.
 	ShutdownTimeout time.Duration
-	// NoHealth disables the health endpoint; HealthPath moves it (default
-	// "/health").
+	// NoHealth disables the health and stats endpoints; HealthPath moves
+	// the health endpoint (default "/health"), StatsPath the stats one
+	// (default HealthPath+"/stats"), which answers GET with the App's
+	// gauges (Stats) as JSON.
 	NoHealth   bool
 	HealthPath string
+	StatsPath  string
 	// ErrorLog receives endpoint errors and the server's own errors; nil
 	// means the standard logger.
 	ErrorLog *log.Logger
@@ -127,8 +147,15 @@ type endpoint struct {
 
 // App is an HTTP server of Tenso endpoints. It implements http.Handler.
 type App struct {
-	opts  Options
-	sem   chan struct{}
+	opts   Options
+	sem    chan struct{}
+	budget *budget.Budget
+	ctr    counters
+
+	minRate     int64
+	grace       time.Duration
+	readTimeout time.Duration
+
 	mu    sync.RWMutex
 	eps   map[string]*endpoint
 	paths []string
@@ -139,7 +166,20 @@ func NewApp(o Options) *App {
 	if o.HealthPath == "" {
 		o.HealthPath = "/health"
 	}
-	a := &App{opts: o, eps: map[string]*endpoint{}}
+	if o.StatsPath == "" {
+		o.StatsPath = strings.TrimSuffix(o.HealthPath, "/") + "/stats"
+	}
+	a := &App{opts: o, eps: map[string]*endpoint{}, budget: o.Budget,
+		grace: dur(o.BodyGrace, DefaultBodyGrace), readTimeout: dur(o.ReadTimeout, DefaultReadTimeout)}
+	if a.budget == nil {
+		a.budget = budget.New(o.MaxInflightBytes)
+	}
+	switch {
+	case o.MinBodyRate == 0:
+		a.minRate = DefaultMinBodyRate
+	case o.MinBodyRate > 0:
+		a.minRate = o.MinBodyRate
+	}
 	n := o.MaxConcurrent
 	if n == 0 {
 		n = DefaultMaxConcurrent
@@ -159,6 +199,7 @@ func (a *App) Endpoint(path string, fn HandlerFunc, opts ...EndpointOption) {
 	for _, o := range opts {
 		o(e)
 	}
+	e.req.Limits = budget.Limits(e.req.Limits, e.req.maxBytes())
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if _, dup := a.eps[path]; !dup {
@@ -194,11 +235,12 @@ func (a *App) logf(format string, args ...any) {
 
 // ServeHTTP implements http.Handler.
 func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
 	a.mu.RLock()
 	e := a.eps[r.URL.Path]
 	a.mu.RUnlock()
 	if e == nil {
-		if !a.opts.NoHealth && r.URL.Path == a.opts.HealthPath {
+		if !a.opts.NoHealth && (r.URL.Path == a.opts.HealthPath || r.URL.Path == a.opts.StatsPath) {
 			a.health(w, r)
 			return
 		}
@@ -210,25 +252,27 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, http.StatusMethodNotAllowed, DetailMethod)
 		return
 	}
+	// The body is read and its decoded size reserved before a handler slot
+	// is taken: a slow body holds only what it has sent.
+	in, pb, l, ok := a.admit(w, r, e, start)
+	if !ok {
+		return
+	}
+	defer l.release()
+	defer putBuf(pb)
 	if a.sem != nil {
 		select {
 		case a.sem <- struct{}{}:
 			defer func() { <-a.sem }()
 		default:
-			WriteError(w, http.StatusServiceUnavailable, DetailBusy)
+			a.reject(w, r, 0, &HTTPError{Status: http.StatusServiceUnavailable, Detail: DetailBusy})
 			return
 		}
 	}
-	a.serveEndpoint(w, r, e)
+	a.serveEndpoint(w, r, e, in, l)
 }
 
-func (a *App) serveEndpoint(w http.ResponseWriter, r *http.Request, e *endpoint) {
-	in, pb, err := readRequest(r, e.req, true)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	defer putBuf(pb)
+func (a *App) serveEndpoint(w http.ResponseWriter, r *http.Request, e *endpoint, in tenso.Value, l *lease) {
 	if e.stream != nil {
 		a.serveStream(w, r, e, in)
 		return
@@ -241,7 +285,7 @@ func (a *App) serveEndpoint(w http.ResponseWriter, r *http.Request, e *endpoint)
 		a.fail(w, r, err)
 		return
 	}
-	if _, err := WriteResponse(w, out, ResponseOptions{Encode: e.enc, Filename: e.filename}); err != nil {
+	if _, err := writeResponse(w, out, ResponseOptions{Encode: e.enc, Filename: e.filename}, l); err != nil {
 		var he *HTTPError
 		if errors.As(err, &he) || isEncodeError(err) {
 			a.fail(w, r, err) // nothing written yet
@@ -330,7 +374,11 @@ func (a *App) health(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, http.StatusMethodNotAllowed, DetailMethod)
 		return
 	}
-	body, _ := json.Marshal(Health{Status: "ok", Endpoints: a.Endpoints()})
+	var v any = Health{Status: "ok", Endpoints: a.Endpoints()}
+	if r.URL.Path == a.opts.StatsPath {
+		v = a.Stats()
+	}
+	body, _ := json.Marshal(v)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)

@@ -242,7 +242,7 @@ func (c *Client) post(ctx context.Context, path string, bufs [][]byte, total int
 		return nil, nil, err
 	}
 	defer drainClose(resp.Body)
-	body, _, err := readBody(resp.Body, resp.ContentLength, c.opts.MaxResponseBytes, false)
+	body, _, err := readBody(resp.Body, resp.ContentLength, c.opts.MaxResponseBytes, false, nil)
 	if err != nil {
 		return nil, nil, responseError(path, err)
 	}

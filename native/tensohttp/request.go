@@ -10,6 +10,7 @@ import (
 
 	"github.com/tenso-go/tenso"
 	"github.com/tenso-go/tenso/internal/sysio"
+	"github.com/tenso-go/tenso/native/budget"
 )
 
 // DefaultMaxBodyBytes is the default request body limit: 256 MiB, the
@@ -59,14 +60,14 @@ func readRequest(r *http.Request, o RequestOptions, pooled bool) (tenso.Value, *
 	if !CheckContentType(r) {
 		return nil, nil, &HTTPError{Status: http.StatusBadRequest, Detail: DetailContentType}
 	}
-	body, pb, err := readBody(r.Body, r.ContentLength, o.maxBytes(), pooled)
+	body, pb, err := readBody(r.Body, r.ContentLength, o.maxBytes(), pooled, nil)
 	if err != nil {
 		return nil, nil, err
 	}
-	v, err := tenso.DecodeWith(body, o.Limits)
+	v, err := tenso.DecodeWith(body, budget.Limits(o.Limits, o.maxBytes()))
 	if err != nil {
 		putBuf(pb)
-		return nil, nil, &HTTPError{Status: http.StatusUnprocessableEntity, Detail: DetailBadPacket + err.Error(), Err: err}
+		return nil, nil, badPacket(err)
 	}
 	return v, pb, nil
 }
@@ -77,71 +78,110 @@ func tooLarge(max int64) *HTTPError {
 }
 
 // readBody reads a whole body of declared length n (-1: unknown) into an
-// aligned buffer, refusing more than max bytes. A declared length is
-// allocated at once (it is at most max, and the App bounds how many bodies
-// are read at a time); an unknown length grows with the bytes that arrive.
-func readBody(body io.Reader, n, max int64, pooled bool) ([]byte, *pooledBuf, error) {
+// aligned buffer, refusing more than max bytes. Without a lease a declared
+// length is allocated at once (it is at most max). With one, the buffer
+// grows with the bytes that arrive (from at most firstKnown for a declared
+// length, 64 KiB otherwise, doubling), and every allocation is reserved
+// from the lease's budget first: a client that declares a large body and
+// sends little holds little. A budget refusal is returned as is.
+func readBody(body io.Reader, n, max int64, pooled bool, l *lease) ([]byte, *pooledBuf, error) {
 	if n > max {
 		return nil, nil, tooLarge(max)
 	}
 	if body == nil || n == 0 {
 		return []byte{}, nil, nil
 	}
-	get := func(size int) *pooledBuf {
-		if pooled {
-			return getBuf(size)
+	var held int64 // bytes of the current buffer reserved in l
+	get := func(size int) (*pooledBuf, error) {
+		if l != nil {
+			if err := l.grow(int64(size)); err != nil {
+				return nil, err
+			}
 		}
-		return &pooledBuf{b: sysio.AlignedBytes(size, size)}
+		if pooled {
+			return getBuf(size), nil
+		}
+		return &pooledBuf{b: sysio.AlignedBytes(size, size)}, nil
 	}
-	if n > 0 {
+	put := func(pb *pooledBuf, size int64) {
+		putBuf(pb)
+		if l != nil {
+			l.shrink(size)
+		}
+	}
+	if n > 0 && (l == nil || n <= firstKnown) {
 		// Known length: one exact buffer. The limit above bounds it.
-		pb := get(int(n))
+		pb, err := get(int(n))
+		if err != nil {
+			return nil, nil, err
+		}
 		buf := pb.b[:n]
 		if _, err := io.ReadFull(body, buf); err != nil {
-			putBuf(pb)
+			put(pb, n)
 			return nil, nil, bodyError(err)
 		}
 		return buf, pb, nil
 	}
-	// Unknown length (chunked): grow as bytes arrive, up to max+1.
-	const first = 64 << 10
-	size := first
-	if int64(size) > max+1 {
-		size = int(max + 1)
+	// Unknown length (chunked), or a large declared one under a budget:
+	// grow as bytes arrive, up to limit+1 (limit: n if declared, else max)
+	// so that a body longer than its limit is seen.
+	limit := max
+	size := int64(64 << 10)
+	if n > 0 {
+		limit, size = n, firstKnown
 	}
-	pb := get(size)
+	if size > limit+1 {
+		size = limit + 1
+	}
+	pb, err := get(int(size))
+	if err != nil {
+		return nil, nil, err
+	}
+	held = size
 	buf := pb.b[:0:size]
 	for {
 		if len(buf) == cap(buf) {
-			if int64(len(buf)) > max {
-				putBuf(pb)
+			if int64(len(buf)) > limit {
+				put(pb, held)
 				return nil, nil, tooLarge(max)
 			}
 			nsize := int64(cap(buf)) * 2
-			if nsize > max+1 {
-				nsize = max + 1
+			if nsize > limit+1 {
+				nsize = limit + 1
 			}
-			npb := get(int(nsize))
+			npb, err := get(int(nsize))
+			if err != nil {
+				put(pb, held)
+				return nil, nil, err
+			}
 			nbuf := npb.b[:len(buf):nsize]
 			copy(nbuf, buf)
-			putBuf(pb)
-			pb, buf = npb, nbuf
+			put(pb, held)
+			pb, buf, held = npb, nbuf, nsize
 		}
 		m, err := body.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+m]
-		if int64(len(buf)) > max {
-			putBuf(pb)
+		if int64(len(buf)) > limit {
+			put(pb, held)
 			return nil, nil, tooLarge(max)
 		}
 		if err == io.EOF {
+			if n > 0 && int64(len(buf)) < n {
+				put(pb, held)
+				return nil, nil, bodyError(io.ErrUnexpectedEOF)
+			}
 			return buf, pb, nil
 		}
 		if err != nil {
-			putBuf(pb)
+			put(pb, held)
 			return nil, nil, bodyError(err)
 		}
 	}
 }
+
+// firstKnown is the first buffer for a declared body length under a
+// budget; larger bodies grow from it as they arrive.
+const firstKnown = 1 << 20
 
 func bodyError(err error) *HTTPError {
 	var mbe *http.MaxBytesError

@@ -147,12 +147,23 @@ func contentDisposition(name string) string {
 // written, so the caller can still answer with an error status. Errors
 // after that are the connection's (a client that went away).
 func WriteResponse(w http.ResponseWriter, v tenso.Value, o ResponseOptions) (int64, error) {
+	return writeResponse(w, v, o, nil)
+}
+
+// writeResponse is WriteResponse; with a lease, the response's size counts
+// in the budget while it is written (it is already allocated: it is
+// forced in, holding back new requests, not refused).
+func writeResponse(w http.ResponseWriter, v tenso.Value, o ResponseOptions, l *lease) (int64, error) {
 	if v == nil {
 		return 0, &HTTPError{Status: http.StatusInternalServerError, Detail: DetailInternal, Err: errNilValue}
 	}
 	bufs, total, err := tenso.Segments(v, o.Encode)
 	if err != nil {
 		return 0, err
+	}
+	if l != nil {
+		l.b.Force(total)
+		l.held += total
 	}
 	setHeaders(w.Header(), v, o.Filename, total)
 	status := o.Status
