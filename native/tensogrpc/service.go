@@ -10,6 +10,7 @@ import (
 
 	"github.com/tenso-go/tenso"
 	"github.com/tenso-go/tenso/internal/sysio"
+	"github.com/tenso-go/tenso/native/budget"
 	"github.com/tenso-go/tenso/native/tensogrpc/tensopb"
 )
 
@@ -25,8 +26,21 @@ type Handler func(ctx context.Context, in tenso.Value) (tenso.Value, error)
 
 // ServiceOptions configure NewService.
 type ServiceOptions struct {
-	Limits tenso.Limits  // decoder limits for request packets
+	// Limits are the decoder limits for request packets. A zero
+	// MaxDecodedBytes means budget.DecodedPerBody × DefaultMaxMessageBytes.
+	Limits tenso.Limits
 	Encode tenso.Options // response encoding (integrity footer, compression)
+	// Budget bounds the bytes held by requests being handled: each
+	// request's packet (copied out of gRPC's buffer) plus what decoding it
+	// allocates, reserved before decoding. A request larger than the whole
+	// budget is answered codes.ResourceExhausted, one that does not fit
+	// beside the others codes.Unavailable (retryable). Several servers may
+	// share one Budget. Nil: a budget of MaxInflightBytes of the Service's
+	// own.
+	Budget *budget.Budget
+	// MaxInflightBytes sizes the Service's own budget when Budget is nil
+	// (default budget.DefaultLimit; negative: unbounded).
+	MaxInflightBytes int64
 }
 
 // Service implements tensopb.TensorInferenceServer with a Handler. Bad
@@ -39,7 +53,16 @@ type Service struct {
 }
 
 // NewService returns the TensorInference service for h.
-func NewService(h Handler, o ServiceOptions) *Service { return &Service{h: h, o: o} }
+func NewService(h Handler, o ServiceOptions) *Service {
+	if o.Budget == nil {
+		o.Budget = budget.New(o.MaxInflightBytes)
+	}
+	o.Limits = budget.Limits(o.Limits, DefaultMaxMessageBytes)
+	return &Service{h: h, o: o}
+}
+
+// Budget returns the budget the Service draws on (its gauges: Stats).
+func (s *Service) Budget() *budget.Budget { return s.o.Budget }
 
 type modelKey struct{}
 
@@ -51,7 +74,22 @@ func ModelName(ctx context.Context) string {
 }
 
 func (s *Service) call(ctx context.Context, req *tensopb.PredictRequest) (*tensopb.PredictResponse, error) {
-	in, err := tenso.DecodeWith(sysio.AlignedCopy(req.GetTensorPacket()), s.o.Limits)
+	p := req.GetTensorPacket()
+	n, err := budget.DecodedBytes(p, s.o.Limits)
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, "Invalid Tenso packet: "+err.Error())
+	}
+	if d := n - int64(len(p)); d > s.o.Limits.MaxDecodedBytes {
+		return nil, status.Errorf(codes.ResourceExhausted, "tensogrpc: packet decodes to %d bytes: the limit is %d", d, s.o.Limits.MaxDecodedBytes)
+	}
+	if err := s.o.Budget.TryAcquire(n); err != nil {
+		if errors.Is(err, budget.ErrNeverFits) {
+			return nil, status.Error(codes.ResourceExhausted, err.Error())
+		}
+		return nil, status.Error(codes.Unavailable, err.Error())
+	}
+	defer s.o.Budget.Release(n)
+	in, err := tenso.DecodeWith(sysio.AlignedCopy(p), s.o.Limits)
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, "Invalid Tenso packet: "+err.Error())
 	}
@@ -71,11 +109,11 @@ func (s *Service) call(ctx context.Context, req *tensopb.PredictRequest) (*tenso
 	if out == nil {
 		return nil, status.Error(codes.Internal, "tensogrpc: handler returned a nil value")
 	}
-	p, err := tenso.Encode(out, s.o.Encode)
+	res, err := tenso.Encode(out, s.o.Encode)
 	if err != nil {
 		return nil, status.Error(codes.Internal, "tensogrpc: encoding the result: "+err.Error())
 	}
-	return &tensopb.PredictResponse{ResultPacket: p, Status: StatusSuccess}, nil
+	return &tensopb.PredictResponse{ResultPacket: res, Status: StatusSuccess}, nil
 }
 
 // Predict decodes the request packet, calls the handler and encodes its

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/native/budget"
 )
 
 // Handler answers one packet with one value.
@@ -30,6 +31,33 @@ type Options struct {
 	WriteTimeout time.Duration
 	// ErrorLog, if set, receives per-connection errors of Serve.
 	ErrorLog func(format string, args ...any)
+	// Budget bounds the bytes Serve holds for packets being handled: each
+	// packet plus what decoding it allocates (tenso.DecompressedSize),
+	// reserved before decoding. A packet that does not fit beside the
+	// others waits (up to IdleTimeout) for room, which pauses reading on
+	// its connection; one larger than the whole budget closes the
+	// connection. Several servers may share one Budget. Nil: a budget of
+	// MaxInflightBytes of the Serve call's own.
+	Budget *budget.Budget
+	// MaxInflightBytes sizes Serve's own budget when Budget is nil
+	// (default budget.DefaultLimit; negative: unbounded).
+	MaxInflightBytes int64
+}
+
+// serveLimits are the decoder limits of a served connection: no packet
+// may be larger, or decode to more, than the whole budget (a packet
+// refused by its header is never read).
+func (o Options) serveLimits(b *budget.Budget) tenso.Limits {
+	l := o.Limits
+	if max := b.Limit(); max >= 0 {
+		if l.MaxBytes == 0 || l.MaxBytes > max {
+			l.MaxBytes = max
+		}
+		if l.MaxDecodedBytes == 0 || l.MaxDecodedBytes > max {
+			l.MaxDecodedBytes = max
+		}
+	}
+	return l
 }
 
 func (o Options) idle() time.Duration {
@@ -149,6 +177,10 @@ func (c *Conn) NetConn() net.Conn { return c.nc }
 // waits for their goroutines. It returns nil after ctx is done, or the
 // listener's error.
 func Serve(ctx context.Context, ln net.Listener, h Handler, o Options) error {
+	if o.Budget == nil {
+		o.Budget = budget.New(o.MaxInflightBytes)
+	}
+	o.Limits = o.serveLimits(o.Budget)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	conns := map[net.Conn]struct{}{}
@@ -206,12 +238,10 @@ func Serve(ctx context.Context, ln net.Listener, h Handler, o Options) error {
 func serveConn(ctx context.Context, nc net.Conn, h Handler, o Options) error {
 	c := NewConn(nc, o)
 	for {
-		rctx, cancel := ctx, context.CancelFunc(func() {})
 		if d := o.idle(); d > 0 {
-			rctx, cancel = context.WithTimeout(ctx, d)
+			_ = nc.SetReadDeadline(time.Now().Add(d))
 		}
-		in, err := c.Recv(rctx)
-		cancel()
+		p, err := c.r.ReadPacket()
 		if err == io.EOF {
 			return nil
 		}
@@ -221,21 +251,43 @@ func serveConn(ctx context.Context, nc net.Conn, h Handler, o Options) error {
 			}
 			return err
 		}
-		out, err := h(ctx, in)
-		if err == nil && out == nil {
-			err = errors.New("handler returned a nil value")
-		}
-		if err != nil {
-			return err
-		}
-		wctx, cancel := ctx, context.CancelFunc(func() {})
-		if d := o.write(); d > 0 {
-			wctx, cancel = context.WithTimeout(ctx, d)
-		}
-		err = c.SendContext(wctx, out)
-		cancel()
-		if err != nil {
+		if err := serveOne(ctx, c, p, h, o); err != nil {
 			return err
 		}
 	}
+}
+
+// serveOne answers packet p under the budget.
+func serveOne(ctx context.Context, c *Conn, p []byte, h Handler, o Options) error {
+	n, err := budget.DecodedBytes(p, o.Limits)
+	if err != nil {
+		return err
+	}
+	actx, cancel := ctx, context.CancelFunc(func() {})
+	if d := o.idle(); d > 0 {
+		actx, cancel = context.WithTimeout(ctx, d)
+	}
+	err = o.Budget.Acquire(actx, n)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("tensonet: packet of %d bytes (decoded): %w", n, err)
+	}
+	defer o.Budget.Release(n)
+	in, err := tenso.DecodeWith(p, o.Limits)
+	if err != nil {
+		return err
+	}
+	out, err := h(ctx, in)
+	if err == nil && out == nil {
+		err = errors.New("handler returned a nil value")
+	}
+	if err != nil {
+		return err
+	}
+	wctx, wcancel := ctx, context.CancelFunc(func() {})
+	if d := o.write(); d > 0 {
+		wctx, wcancel = context.WithTimeout(ctx, d)
+	}
+	defer wcancel()
+	return c.SendContext(wctx, out)
 }
