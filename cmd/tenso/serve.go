@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/native/budget"
 	"github.com/tenso-go/tenso/native/tensogrpc"
 	"github.com/tenso-go/tenso/native/tensohttp"
 )
@@ -24,9 +25,11 @@ func init() {
 func runServe(args []string) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: tenso serve [-addr 127.0.0.1:8000] [-grpc ADDR] [-integrity] [-compress] [-max-body N]\n\n"+
+		fmt.Fprintln(fs.Output(), "usage: tenso serve [-addr 127.0.0.1:8000] [-grpc ADDR] [-integrity] [-compress] [-max-body N] [-max-decoded N]\n"+
+			"                   [-max-inflight N] [-max-concurrent N] [-min-body-rate N] [-body-grace D]\n\n"+
 			"Serves POST /infer, which doubles every element of a dense numeric tensor (or of each\n"+
-			"tensor of a bundle) keeping its dtype, and GET /health. Stop with Ctrl-C.")
+			"tensor of a bundle) keeping its dtype, GET /health and GET /health/stats (bytes in flight,\n"+
+			"slots busy, rejections by cause). Stop with Ctrl-C.")
 		fs.PrintDefaults()
 	}
 	addr := fs.String("addr", "127.0.0.1:8000", "HTTP listen address")
@@ -34,6 +37,11 @@ func runServe(args []string) int {
 	integrity := fs.Bool("integrity", false, "add XXH3 integrity footers to responses")
 	compress := fs.Bool("compress", false, "LZ4-compress dense response bodies")
 	maxBody := fs.Int64("max-body", tensohttp.DefaultMaxBodyBytes, "request body limit in bytes")
+	maxDecoded := fs.Int64("max-decoded", 0, "bytes one packet may decode to (LZ4 bodies); 0: "+fmt.Sprint(budget.DecodedPerBody)+" × -max-body")
+	maxInflight := fs.Int64("max-inflight", budget.DefaultLimit, "bytes held by requests in flight (bodies, decoded data, responses), shared by HTTP and gRPC; negative: unbounded")
+	maxConc := fs.Int("max-concurrent", tensohttp.DefaultMaxConcurrent, "HTTP requests handled at once (bodies are read before a slot is taken)")
+	minRate := fs.Int64("min-body-rate", tensohttp.DefaultMinBodyRate, "slowest HTTP request body accepted after -body-grace, bytes/s (408 below); negative: none")
+	grace := fs.Duration("body-grace", tensohttp.DefaultBodyGrace, "how long an HTTP request body may arrive at any rate")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -44,7 +52,10 @@ func runServe(args []string) int {
 		fs.Usage()
 		return 2
 	}
-	app := tensohttp.NewApp(tensohttp.Options{Integrity: *integrity, Compress: *compress, MaxBodyBytes: *maxBody})
+	b := budget.New(*maxInflight)
+	lim := budget.Limits(tenso.Limits{MaxDecodedBytes: *maxDecoded}, *maxBody)
+	app := tensohttp.NewApp(tensohttp.Options{Integrity: *integrity, Compress: *compress, MaxBodyBytes: *maxBody,
+		Limits: lim, Budget: b, MaxConcurrent: *maxConc, MinBodyRate: *minRate, BodyGrace: *grace})
 	app.Endpoint("/infer", func(_ context.Context, in tenso.Value) (tenso.Value, error) {
 		out, err := doubleValue(in)
 		if err != nil {
@@ -58,7 +69,7 @@ func runServe(args []string) int {
 	if err != nil {
 		return serveFail(err)
 	}
-	fmt.Fprintf(os.Stderr, "tenso serve: http://%s (POST /infer, GET /health)\n", ln.Addr())
+	fmt.Fprintf(os.Stderr, "tenso serve: http://%s (POST /infer, GET /health, GET /health/stats)\n", ln.Addr())
 	errc := make(chan error, 2)
 	n := 1
 	go func() { errc <- app.Serve(ctx, ln) }()
@@ -71,9 +82,10 @@ func runServe(args []string) int {
 		}
 		fmt.Fprintf(os.Stderr, "tenso serve: grpc %s (tenso.TensorInference/Predict, PredictStream)\n", gln.Addr())
 		svc := tensogrpc.NewService(func(_ context.Context, in tenso.Value) (tenso.Value, error) { return doubleValue(in) },
-			tensogrpc.ServiceOptions{Encode: tenso.Options{Integrity: *integrity}})
+			tensogrpc.ServiceOptions{Encode: tenso.Options{Integrity: *integrity}, Limits: lim, Budget: b})
 		n++
-		go func() { errc <- tensogrpc.Serve(ctx, gln, svc, tensogrpc.ServerOptions{}) }()
+		gmax := int(min(*maxBody, math.MaxInt32))
+		go func() { errc <- tensogrpc.Serve(ctx, gln, svc, tensogrpc.ServerOptions{MaxMessageBytes: gmax}) }()
 	}
 	status := 0
 	for i := 0; i < n; i++ {

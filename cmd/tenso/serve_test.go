@@ -124,3 +124,15 @@ func TestPredictCommand(t *testing.T) {
 		t.Errorf("serve -bogus: exit %d, want 2", st)
 	}
 }
+
+// The admission and budget flags parse (and -h exits 0); bad values exit 2.
+func TestServeFlags(t *testing.T) {
+	if st := runServe([]string{"-h"}); st != 0 {
+		t.Errorf("serve -h: exit %d", st)
+	}
+	for _, args := range [][]string{{"-max-inflight", "lots"}, {"-body-grace", "soon"}, {"-min-body-rate", "1.5"}} {
+		if st := runServe(args); st != 2 {
+			t.Errorf("serve %v: exit %d, want 2", args, st)
+		}
+	}
+}

@@ -71,7 +71,7 @@ func slowBodies(t *testing.T, addr string, n int, stop chan struct{}) func() {
 // rate cuts the drippers (408) after the grace period. The success ratio
 // is asserted; the latency is logged and bounded generously (2 s) because
 // on a loaded 2-core CI machine a 100 ms p99 would flake; make
-// serve-hostile runs the full-size figures.
+// serve-hostile (TENSO_HOSTILE_FULL=1) asserts the 100 ms p99.
 func TestSlowBodiesDoNotStarve(t *testing.T) {
 	testutil.CheckGoroutines(t)
 	a := NewApp(Options{BodyGrace: 300 * time.Millisecond, ErrorLog: quietLog()})
@@ -113,8 +113,12 @@ func TestSlowBodiesDoNotStarve(t *testing.T) {
 	if ok*100 < calls*99 {
 		t.Errorf("%d/%d calls succeeded, want >= 99%%", ok, calls)
 	}
-	if p99 > 2*time.Second {
-		t.Errorf("p99 %v", p99)
+	bound := 2 * time.Second
+	if os.Getenv("TENSO_HOSTILE_FULL") != "" {
+		bound = 100 * time.Millisecond // the figure, on an unloaded machine
+	}
+	if p99 > bound {
+		t.Errorf("p99 %v, want under %v", p99, bound)
 	}
 	// The drippers are cut for their rate once the grace has passed.
 	for deadline := time.Now().Add(5 * time.Second); a.Stats().Rejected[CauseSlowBody] < DefaultMaxConcurrent && time.Now().Before(deadline); {
@@ -310,7 +314,9 @@ func TestBombsFullSize(t *testing.T) {
 			t.Errorf("heap grew %d bytes", grew)
 		}
 	}
-	_ = budget.DefaultLimit
+	if s := a.Stats(); s.Budget.Peak > budget.DefaultLimit {
+		t.Errorf("budget peak %d over the default limit", s.Budget.Peak)
+	}
 }
 
 // claimingBundles nests depth bundles, each claiming claim entries but
