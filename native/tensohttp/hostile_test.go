@@ -129,10 +129,10 @@ func TestSlowBodiesDoNotStarve(t *testing.T) {
 	}
 }
 
-// bomb returns a compressed packet of n zero bytes (an LZ4 body about
-// n/250 bytes long).
+// bomb returns a compressed packet of n zero bytes, a float32 tensor (an
+// LZ4 body about n/250 bytes long).
 func bomb(t testing.TB, n int) []byte {
-	return mustEncode(t, &tenso.Tensor{DType: tenso.Uint8, Shape: []int{n}, Data: make([]byte, n)}, tenso.Options{Compress: true})
+	return mustEncode(t, &tenso.Tensor{DType: tenso.Float32, Shape: []int{n / 4}, Data: make([]byte, n)}, tenso.Options{Compress: true})
 }
 
 // heapPeak samples the heap's object bytes every millisecond until the
@@ -314,8 +314,11 @@ func TestBombsFullSize(t *testing.T) {
 			t.Errorf("heap grew %d bytes", grew)
 		}
 	}
-	if s := a.Stats(); s.Budget.Peak > budget.DefaultLimit {
-		t.Errorf("budget peak %d over the default limit", s.Budget.Peak)
+	// Responses count while written without being refused (they exist
+	// already), so the peak may pass the limit by the responses of admitted
+	// requests: two 400 MiB echoes here.
+	if s := a.Stats(); s.Budget.Peak > budget.DefaultLimit+2*(400<<20)+(64<<20) {
+		t.Errorf("budget peak %d", s.Budget.Peak)
 	}
 }
 
