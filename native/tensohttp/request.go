@@ -50,26 +50,18 @@ func CheckContentType(r *http.Request) bool {
 // large), 422 (bad packet, with the decode error's text), 408 (the body
 // did not arrive before the server's read deadline), 400 (body cut short).
 func ReadRequest(r *http.Request, o RequestOptions) (tenso.Value, error) {
-	v, _, err := readRequest(r, o, false)
-	return v, err
-}
-
-// readRequest is ReadRequest; with pooled it reads into a recycled buffer
-// that the caller must hand back with putBuf once done with the value.
-func readRequest(r *http.Request, o RequestOptions, pooled bool) (tenso.Value, *pooledBuf, error) {
 	if !CheckContentType(r) {
-		return nil, nil, &HTTPError{Status: http.StatusBadRequest, Detail: DetailContentType}
+		return nil, &HTTPError{Status: http.StatusBadRequest, Detail: DetailContentType}
 	}
-	body, pb, err := readBody(r.Body, r.ContentLength, o.maxBytes(), pooled, nil)
+	body, _, err := readBody(r.Body, r.ContentLength, o.maxBytes(), false, nil)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	v, err := tenso.DecodeWith(body, budget.Limits(o.Limits, o.maxBytes()))
 	if err != nil {
-		putBuf(pb)
-		return nil, nil, badPacket(err)
+		return nil, badPacket(err)
 	}
-	return v, pb, nil
+	return v, nil
 }
 
 func tooLarge(max int64) *HTTPError {
