@@ -205,18 +205,29 @@ func TestCacheUpdateInPlace(t *testing.T) {
 	mustCheck(t, c)
 }
 
+// TTLs on the pool's clock: an entry lives for exactly its TTL from its
+// creation (Get does not extend it), and expiry removes it.
 func TestCacheTTL(t *testing.T) {
 	c := newCache(t, 1<<20)
+	clk := newFakeClock()
+	c.clk = clk
 	if err := c.Put("short", f32Tensor(4), PutOptions{TTL: 20 * time.Millisecond}); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Put("long", f32Tensor(4), PutOptions{TTL: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
+	clk.advance(19 * time.Millisecond)
 	if _, err := c.Get("short"); err != nil {
-		t.Fatal(err)
+		t.Fatal("entry expired before its TTL:", err)
 	}
-	time.Sleep(40 * time.Millisecond)
+	if keys, _ := c.Keys(); len(keys) != 2 {
+		t.Fatalf("keys %q before the TTL", keys)
+	}
+	clk.advance(2 * time.Millisecond) // 21 ms after the put
+	if keys, _ := c.Keys(); len(keys) != 1 || keys[0] != "long" {
+		t.Fatalf("keys %q after the TTL", keys)
+	}
 	g0, _ := c.Stats()
 	if _, err := c.Get("short"); !errors.Is(err, ErrNotFound) {
 		t.Fatal("expired entry returned:", err)
@@ -225,8 +236,22 @@ func TestCacheTTL(t *testing.T) {
 	if g1.Entries != 1 || g1.Generation == g0.Generation || g1.Misses != g0.Misses+1 {
 		t.Fatalf("expiry: %+v", g1)
 	}
-	if _, err := c.Get("long"); err != nil {
+	if ok, _ := c.Contains("short"); ok {
+		t.Fatal("Contains reports an expired entry")
+	}
+	// Another handle on the system clock agrees (the fake clock started
+	// at the real monotonic time and is ahead of it by 21 ms only).
+	o, err := OpenCache(c.Name(), CacheOptions{})
+	if err != nil {
 		t.Fatal(err)
+	}
+	defer o.Close()
+	if _, err := o.Get("long"); err != nil {
+		t.Fatal(err)
+	}
+	clk.advance(time.Hour)
+	if _, err := c.Get("long"); !errors.Is(err, ErrNotFound) {
+		t.Fatal("entry outlived its 1 h TTL:", err)
 	}
 	mustCheck(t, c)
 }
@@ -260,9 +285,11 @@ func TestCacheLRUEviction(t *testing.T) {
 	mustCheck(t, c)
 	// Expired entries go before LRU ones.
 	c.Clear()
+	clk := newFakeClock()
+	c.clk = clk
 	c.Put("old", checkedTensor(r, 20000), PutOptions{})
 	c.Put("ttl", checkedTensor(r, 20000), PutOptions{TTL: time.Millisecond})
-	time.Sleep(5 * time.Millisecond)
+	clk.advance(2 * time.Millisecond)
 	if err := c.Put("new", checkedTensor(r, 20000), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}

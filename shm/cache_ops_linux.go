@@ -48,7 +48,7 @@ func (c *Cache) miss() { c.put64(hMisses, c.u64(hMisses)+1) }
 // The caller holds the cache (begin) and guards against faults.
 func (c *Cache) get(key string, copied bool) (p []byte, err error) {
 	err = c.withRepair(func() error {
-		now := monotonic()
+		now := c.now()
 		i, ok, err := c.find(key, now)
 		if err != nil {
 			return err
@@ -133,7 +133,7 @@ func (c *Cache) Info(key string) (info EntryInfo, err error) {
 	defer end()
 	defer guard(&err)()
 	err = c.withRepair(func() error {
-		i, ok, err := c.find(key, monotonic())
+		i, ok, err := c.find(key, c.now())
 		if err != nil {
 			return err
 		}
@@ -206,7 +206,7 @@ func (c *Cache) Keys() (keys []string, err error) {
 	defer guard(&err)()
 	err = c.withRepair(func() error {
 		c.ensureIndex()
-		now := monotonic()
+		now := c.now()
 		keys = keys[:0]
 		type ka struct {
 			k string

@@ -36,7 +36,39 @@
 // half-written entry. Python readers do not take the lock; mutual
 // exclusion holds among Go processes only.
 //
-// # Lifetimes
+// # Life cycle
+//
+// A segment or a pool is a file in /dev/shm: it outlives the processes
+// that use it, until it is unlinked (or the machine restarts).
+//
+//  1. Create or open. Create, CreateFrom and CreateCache make a new name
+//     and fail if it exists (the error matches os.ErrExist); Open and
+//     OpenCache attach to an existing one (os.ErrNotExist if there is
+//     none). OpenOrCreateCache does whichever applies, so a program may run
+//     twice, or in several processes at once, and they all share one pool;
+//     Created tells a handle whether it made the pool.
+//  2. Close unmaps a handle: its zero-copy views become invalid, and the
+//     data stay for every other process. Close never unlinks.
+//  3. Unlink removes the name (a pool is one segment: this is everything
+//     it holds). Processes that have it mapped keep working until they
+//     Close; the memory is freed after the last Close. Unlink once, from
+//     the process that owns the data's lifetime; Unlink(name) removes what
+//     a program that died left behind.
+//
+// A program that must leave nothing behind defers both (deferred calls
+// run last first: Close, then Unlink):
+//
+//	c, err := shm.OpenOrCreateCache("models", "256MB", shm.CacheOptions{})
+//	if err != nil {
+//		return err
+//	}
+//	defer c.Unlink()
+//	defer c.Close()
+//
+// A pool meant to outlive the program (filled by one service, read by
+// others) skips the Unlink and is removed by whoever retires it.
+//
+// # Lifetimes of views
 //
 // Zero-copy results (Segment.Get, Cache.Get) point into the shared
 // mapping:

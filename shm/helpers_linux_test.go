@@ -7,7 +7,9 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"os"
+	"sync"
 	"testing"
+	"time"
 
 	tenso "github.com/tenso-go/tenso"
 )
@@ -132,4 +134,50 @@ func (c *Cache) check() error {
 		}
 	}
 	return nil
+}
+
+// fakeClock is a pool clock that moves only when a test advances it or the
+// cache sleeps on it (by exactly the pause asked for), so TTLs and lock
+// waits are tested without depending on how fast the machine runs. It
+// starts at the real monotonic time, so its stamps compare with those of
+// handles on the system clock.
+type fakeClock struct {
+	mu      sync.Mutex
+	t       float64
+	slept   time.Duration
+	sleeps  int
+	onSleep func(n int) // called after the n-th sleep (from 1), if set
+}
+
+func newFakeClock() *fakeClock { return &fakeClock{t: monotonic()} }
+
+func (f *fakeClock) mono() float64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.t
+}
+
+func (f *fakeClock) sleep(d time.Duration) {
+	f.mu.Lock()
+	f.t += d.Seconds()
+	f.slept += d
+	f.sleeps++
+	n, fn := f.sleeps, f.onSleep
+	f.mu.Unlock()
+	if fn != nil {
+		fn(n)
+	}
+}
+
+func (f *fakeClock) advance(d time.Duration) {
+	f.mu.Lock()
+	f.t += d.Seconds()
+	f.mu.Unlock()
+}
+
+// sleptFor returns the total time the cache slept on f.
+func (f *fakeClock) sleptFor() time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.slept
 }

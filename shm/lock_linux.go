@@ -81,7 +81,7 @@ func (c *Cache) readRecord() (r lockRecord, consistent bool) {
 // recordSelf writes our time, start time and stamp (and, for a takeover,
 // clears the claim bit last).
 func (c *Cache) recordSelf(takeover bool) {
-	t := math.Float64bits(monotonic())
+	t := math.Float64bits(c.now())
 	c.storeF64Bits(hLockTime, t)
 	if !takeover {
 		atomic.StoreUint32(c.word32(hPID), selfPID)
@@ -95,19 +95,18 @@ func (c *Cache) recordSelf(takeover bool) {
 
 // lock acquires the pool lock. recovered is true when it was taken over
 // from a dead or stale holder (the caller must then rebuild the pool).
+// Its waits and ages are measured on the pool's clock.
 func (c *Cache) lock() (recovered bool, err error) {
 	if atomic.CompareAndSwapUint32(c.word32(hLock), 0, 1) {
 		c.recordSelf(false)
 		return false, nil
 	}
-	start := time.Now()
-	deadline := start.Add(c.opts.lockTimeout())
+	deadline := c.now() + c.opts.lockTimeout().Seconds()
 	var (
-		prevDead   bool
-		prevRec    lockRecord
-		staleRec   lockRecord
-		staleSince time.Time
-		sleep      = 5 * time.Microsecond
+		prevDead bool
+		prevRec  lockRecord
+		watch    staleWatch
+		sleep    = 5 * time.Microsecond
 	)
 	for spin := 0; ; spin++ {
 		if atomic.CompareAndSwapUint32(c.word32(hLock), 0, 1) {
@@ -118,10 +117,10 @@ func (c *Cache) lock() (recovered bool, err error) {
 			runtime.Gosched()
 			continue
 		}
-		now := time.Now()
+		now := c.now()
 		rec, ok := c.readRecord()
 		if ok && atomic.LoadUint32(c.word32(hLock)) != 0 {
-			dead, stale := c.judge(rec, now, &staleRec, &staleSince)
+			dead, stale := c.judge(rec, now, &watch)
 			if (dead && prevDead && rec == prevRec) || stale {
 				if atomic.CompareAndSwapUint32(c.word32(hPID), rec.pid, selfPID|claimBit) {
 					c.recordSelf(true)
@@ -132,19 +131,28 @@ func (c *Cache) lock() (recovered bool, err error) {
 		} else {
 			prevDead = false
 		}
-		if now.After(deadline) {
+		if now > deadline {
 			return false, fmt.Errorf("%w: held for over %v by pid %d", ErrLockTimeout, c.opts.lockTimeout(), rec.pid&^claimBit)
 		}
-		time.Sleep(sleep)
+		c.pause(sleep)
 		if sleep < 100*time.Microsecond {
 			sleep *= 2
 		}
 	}
 }
 
+// staleWatch is a waiter's observation of one untrusted lock record: the
+// record and when (pool clock seconds) it was first seen unchanged.
+type staleWatch struct {
+	rec   lockRecord
+	since float64
+	ok    bool
+}
+
 // judge decides whether the holder described by rec is certainly dead
-// (trusted record) or the lock is stale under the time rule.
-func (c *Cache) judge(rec lockRecord, now time.Time, staleRec *lockRecord, staleSince *time.Time) (dead, stale bool) {
+// (trusted record) or the lock is stale under the time rule; now is the
+// pool clock's time.
+func (c *Cache) judge(rec lockRecord, now float64, w *staleWatch) (dead, stale bool) {
 	if rec.pid != 0 && !c.opts.DisablePIDCheck {
 		if rec.pid&claimBit != 0 {
 			// Being claimed: the claimer is the holder; its start time is
@@ -155,18 +163,18 @@ func (c *Cache) judge(rec lockRecord, now time.Time, staleRec *lockRecord, stale
 			return processDead(rec.pid, rec.start), false
 		}
 	}
-	if *staleRec != rec || staleSince.IsZero() {
-		*staleRec, *staleSince = rec, now
+	if !w.ok || w.rec != rec {
+		*w = staleWatch{rec: rec, since: now, ok: true}
 		return false, false
 	}
-	observed := now.Sub(*staleSince)
-	after := c.opts.staleAfter()
+	observed := now - w.since
+	after := c.opts.staleAfter().Seconds()
 	t := math.Float64frombits(rec.time)
 	switch {
 	case rec.time == 0: // held with no time at all
 		return false, observed > after
-	case math.IsNaN(t) || t < 0 || monotonic()-t > after.Seconds():
-		return false, observed >= time.Second
+	case math.IsNaN(t) || t < 0 || now-t > after:
+		return false, observed >= 1
 	}
 	return false, false
 }

@@ -4,31 +4,12 @@ package shm
 
 import (
 	"fmt"
-	"os"
-	"sync"
 
 	"golang.org/x/sys/unix"
 
 	tenso "github.com/tenso-go/tenso"
 	"github.com/tenso-go/tenso/internal/sysio"
 )
-
-// Segment is a named POSIX shared-memory segment holding one Tenso packet
-// at offset 0 (the reference's TensoShm, FORMAT.md §18). Python attaches
-// to the same name with multiprocessing.shared_memory.SharedMemory(name)
-// or tenso's TensoShm(name).
-//
-// The segment has no lock (the layout is Python's: no room for one).
-// Methods may be called from several goroutines, but a Put concurrent with
-// a Get in another goroutine or process gives that Get torn data:
-// coordinate writers and readers yourself.
-type Segment struct {
-	name string
-
-	mu   sync.RWMutex
-	f    *os.File
-	data []byte
-}
 
 // Create creates a new segment of size bytes, exactly as Python's
 // SharedMemory(name, create=True, size=size): /dev/shm/<name> with

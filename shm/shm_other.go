@@ -2,15 +2,10 @@
 
 package shm
 
-import (
-	"time"
+// The types are declared once, for every platform, in cache.go; here every
+// constructor and operation returns ErrNotSupported.
 
-	tenso "github.com/tenso-go/tenso"
-)
-
-// Segment is a named shared-memory segment; see the Linux build. On this
-// platform every constructor returns ErrNotSupported.
-type Segment struct{}
+import tenso "github.com/tenso-go/tenso"
 
 // Create returns ErrNotSupported on this platform.
 func Create(name string, size int64) (*Segment, error) { return nil, ErrNotSupported }
@@ -39,59 +34,8 @@ func (s *Segment) GetCopy() (tenso.Value, error)                   { return nil,
 func (s *Segment) Close() error                                    { return nil }
 func (s *Segment) Unlink() error                                   { return ErrNotSupported }
 
-// CacheOptions configure a Cache handle; see the Linux build.
-type CacheOptions struct {
-	LockTimeout     time.Duration
-	StaleAfter      time.Duration
-	DisablePIDCheck bool
-}
-
-// Stats are the pool's counters; see the Linux build.
-type Stats struct {
-	Entries, MaxEntries                      int
-	PoolSize, DataSize, BytesUsed, BytesFree int64
-	Hits, Misses                             uint64
-	HitRate                                  float64
-	Generation                               uint64
-}
-
-// EntryInfo describes an entry; see the Linux build.
-type EntryInfo struct {
-	Key                   string
-	DType                 tenso.DType
-	NDim                  int
-	Shape                 []int
-	PacketSize, ChunkSize int
-	Created, LastAccess   float64
-	TTL                   time.Duration
-}
-
-// Quantization asks Put to quantize; see the Linux build.
-type Quantization struct {
-	DType     tenso.DType
-	Scheme    tenso.Scheme
-	Axis      int
-	GroupSize int
-}
-
-// PutOptions configure Put; see the Linux build.
-type PutOptions struct {
-	Encode   tenso.Options
-	TTL      time.Duration
-	Quantize *Quantization
-}
-
-// View is a zero-copy result of Get; see the Linux build.
-type View struct {
-	Value      tenso.Value
-	Generation uint64
-}
-
 // Valid reports false on this platform.
 func (v View) Valid() bool { return false }
-
-// Cache is the shared-memory tensor cache; see the Linux build.
-type Cache struct{}
 
 // CreateCache returns ErrNotSupported on this platform.
 func CreateCache(name, size string, o CacheOptions) (*Cache, error) { return nil, ErrNotSupported }
@@ -101,10 +45,21 @@ func CreateCacheBytes(name string, size int64, o CacheOptions) (*Cache, error) {
 	return nil, ErrNotSupported
 }
 
+// OpenOrCreateCache returns ErrNotSupported on this platform.
+func OpenOrCreateCache(name, size string, o CacheOptions) (*Cache, error) {
+	return nil, ErrNotSupported
+}
+
+// OpenOrCreateCacheBytes returns ErrNotSupported on this platform.
+func OpenOrCreateCacheBytes(name string, size int64, o CacheOptions) (*Cache, error) {
+	return nil, ErrNotSupported
+}
+
 // OpenCache returns ErrNotSupported on this platform.
 func OpenCache(name string, o CacheOptions) (*Cache, error) { return nil, ErrNotSupported }
 
 func (c *Cache) Name() string                                            { return "" }
+func (c *Cache) Created() bool                                           { return false }
 func (c *Cache) Close() error                                            { return nil }
 func (c *Cache) Unlink() error                                           { return ErrNotSupported }
 func (c *Cache) Put(key string, v tenso.Value, o PutOptions) error       { return ErrNotSupported }
