@@ -13,6 +13,12 @@ WASM_SRCS   := $(shell find core wasm/module -name '*.go' -not -name '*_test.go'
 # optimised file. WASM_OPT= disables it.
 WASM_OPT    ?= $(shell command -v wasm-opt 2>/dev/null)
 WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals
+# The module depends on how it is built as well as on its sources: the stamp records the Go
+# toolchain and the wasm-opt used (path, version, flags, or none) and is rewritten only when they
+# change, so installing wasm-opt, or another Go, rebuilds a module that make would otherwise
+# consider up to date.
+WASM_STAMP  := bin/.wasm-build
+WASM_BUILD   = $(shell $(GO) env GOVERSION) wasm-opt=$(if $(WASM_OPT),$(WASM_OPT) $(shell $(WASM_OPT) --version 2>/dev/null) $(WASM_OPT_FLAGS),none)
 NPM_CI      = cd $(1) && if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
 
 .PHONY: wasm demo test-js test-e2e bench-js wasm-size
@@ -21,7 +27,14 @@ TEST_EXTRA += test-js test-e2e
 
 wasm: $(WASM_OUT) $(WASM_EMBED)
 
-$(WASM_OUT): $(WASM_SRCS)
+$(WASM_STAMP): wasm-build-settings
+	@mkdir -p $(@D)
+	@if [ "$$(cat $@ 2>/dev/null)" != '$(WASM_BUILD)' ]; then echo '$(WASM_BUILD)' > $@; echo "wasm build settings: $(WASM_BUILD)"; fi
+
+.PHONY: wasm-build-settings
+wasm-build-settings:
+
+$(WASM_OUT): $(WASM_SRCS) $(WASM_STAMP)
 	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags="-s -w" -o $@.tmp ./wasm/module
 	@if [ -n "$(WASM_OPT)" ]; then \
 		echo "wasm-opt $(WASM_OPT_FLAGS)"; \
