@@ -115,15 +115,16 @@ func readBody(body io.Reader, n, max int64, pooled bool, l *lease) ([]byte, *poo
 		return buf, pb, nil
 	}
 	// Unknown length (chunked), or a large declared one under a budget:
-	// grow as bytes arrive, up to limit+1 (limit: n if declared, else max)
-	// so that a body longer than its limit is seen.
-	limit := max
+	// grow as bytes arrive, up to end: max+1 for chunked bodies so that one
+	// longer than the limit is seen, n for a declared length.
+	// A declared length needs no extra byte: net/http ends the body there.
+	limit, end := max, max+1
 	size := int64(64 << 10)
 	if n > 0 {
-		limit, size = n, firstKnown
+		limit, end, size = n, n, firstKnown
 	}
-	if size > limit+1 {
-		size = limit + 1
+	if size > end {
+		size = end
 	}
 	pb, err := get(int(size))
 	if err != nil {
@@ -132,14 +133,17 @@ func readBody(body io.Reader, n, max int64, pooled bool, l *lease) ([]byte, *poo
 	held = size
 	buf := pb.b[:0:size]
 	for {
+		if n > 0 && int64(len(buf)) == n {
+			return buf, pb, nil
+		}
 		if len(buf) == cap(buf) {
 			if int64(len(buf)) > limit {
 				put(pb, held)
 				return nil, nil, tooLarge(max)
 			}
 			nsize := int64(cap(buf)) * 2
-			if nsize > limit+1 {
-				nsize = limit + 1
+			if nsize > end {
+				nsize = end
 			}
 			npb, err := get(int(nsize))
 			if err != nil {
