@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/tenso-go/tenso/internal/golden"
 	"math"
 	"regexp"
 	"runtime"
@@ -37,10 +38,9 @@ var (
 func goldenFiles(t testing.TB) []goldenFile {
 	t.Helper()
 	goldenOnce.Do(func() {
-		m := loadManifest(t)
-		for _, f := range m.Files {
+		for _, f := range golden.Files(t) {
 			name := f["file"].(string)
-			goldenCache = append(goldenCache, goldenFile{name, goldenBytes(t, name), f})
+			goldenCache = append(goldenCache, goldenFile{name, golden.Read(t, name), f})
 		}
 	})
 	if len(goldenCache) == 0 {

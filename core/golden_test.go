@@ -6,47 +6,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/tenso-go/tenso/internal/golden"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 )
 
 // The golden corpus (testdata/, copied from the reference's output) and its
 // manifest: FORMAT.md §21.
-
-type manifest struct {
-	Count int              `json:"count"`
-	Files []map[string]any `json:"files"`
-}
-
-func loadManifest(t testing.TB) manifest {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "testdata", "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var m manifest
-	if err := dec.Decode(&m); err != nil {
-		t.Fatal(err)
-	}
-	if m.Count != len(m.Files) || m.Count == 0 {
-		t.Fatalf("manifest count %d, files %d", m.Count, len(m.Files))
-	}
-	return m
-}
-
-func goldenBytes(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func jint(v any) int64 {
 	n, err := v.(json.Number).Int64()
@@ -289,12 +256,11 @@ func goldenOptions(f map[string]any) Options {
 }
 
 func TestGoldenCorpus(t *testing.T) {
-	m := loadManifest(t)
 	exact := 0
-	for _, f := range m.Files {
+	for _, f := range golden.Files(t) {
 		name := f["file"].(string)
 		t.Run(name, func(t *testing.T) {
-			p := goldenBytes(t, name)
+			p := golden.Read(t, name)
 			if int64(len(p)) != jint(f["size"]) || sha(p) != f["sha256"] {
 				t.Fatalf("golden file differs from the manifest")
 			}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/tenso-go/tenso/internal/golden"
 	"testing"
 
 	"github.com/tenso-go/tenso"
@@ -31,11 +32,10 @@ func goldenOptions(f map[string]any) tenso.Options {
 func TestGoldenThroughModule(t *testing.T) {
 	c := newCodec(t)
 	ctx := context.Background()
-	m := loadManifest(t)
 	exact := 0
-	for _, f := range m.Files {
+	for _, f := range golden.Files(t) {
 		name := f["file"].(string)
-		pkt := golden(t, name)
+		pkt := golden.Read(t, name)
 		native, nerr := tenso.Decode(pkt)
 		got, err := c.Decode(ctx, pkt)
 		if nerr != nil || err != nil {
@@ -97,9 +97,9 @@ func TestBadInputsMatchNative(t *testing.T) {
 			}
 		}
 	}
-	for _, f := range loadManifest(t).Files {
+	for _, f := range golden.Files(t) {
 		name := f["file"].(string)
-		pkt := golden(t, name)
+		pkt := golden.Read(t, name)
 		step := 1
 		if len(pkt) > 512 {
 			step = len(pkt) / 97
@@ -114,7 +114,7 @@ func TestBadInputsMatchNative(t *testing.T) {
 		}
 	}
 	// Still alive.
-	if _, err := c.Decode(ctx, golden(t, "dense_f32.tenso")); err != nil {
+	if _, err := c.Decode(ctx, golden.Read(t, "dense_f32.tenso")); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -174,9 +174,9 @@ func TestEmbedded(t *testing.T) {
 	}
 	defer c.Close(ctx)
 	n := 0
-	for _, f := range loadManifest(t).Files {
+	for _, f := range golden.Files(t) {
 		name, _ := f["file"].(string)
-		p := golden(t, name)
+		p := golden.Read(t, name)
 		want, werr := tenso.Decode(p)
 		got, gerr := c.Decode(ctx, p)
 		if (werr == nil) != (gerr == nil) {

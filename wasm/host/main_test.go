@@ -1,11 +1,9 @@
 package host
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -117,34 +115,6 @@ func newCodec(t testing.TB) *Codec {
 		t.Fatal(err)
 	}
 	return c
-}
-
-type manifest struct {
-	Files []map[string]any `json:"files"`
-}
-
-func loadManifest(t testing.TB) manifest {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(repoRoot(), "testdata", "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var m manifest
-	if err := dec.Decode(&m); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-func golden(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(repoRoot(), "testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 func sha(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"github.com/tenso-go/tenso/internal/golden"
 	"math"
 	"strings"
 	"testing"
@@ -165,7 +166,7 @@ func TestLoadPluginChecksExports(t *testing.T) {
 
 func TestConcurrentCodec(t *testing.T) {
 	c := newCodec(t)
-	pkt := golden(t, "dense_f32.tenso")
+	pkt := golden.Read(t, "dense_f32.tenso")
 	want, _ := tenso.Decode(pkt)
 	done := make(chan error, 4)
 	for g := 0; g < 4; g++ {
