@@ -186,10 +186,20 @@ type tensoValue struct {
 	dataLen    int64 // decoded length: elements × item size
 	compressed bool
 	integrity  bool
+	entry      bool // a bundle entry (named by key), not the top-level packet
+}
+
+// what names v in error messages: "the packet" or `bundle value "key"`.
+func (v tensoValue) what() string {
+	if v.entry {
+		return fmt.Sprintf("bundle value %q", v.key)
+	}
+	return "the packet"
 }
 
 // inspectDense reads the header of the dense packet at the reader's
-// position (file offset at) through br and describes it.
+// position (file offset at) through br and describes it; a non-empty key
+// marks a bundle entry.
 func inspectDense(br *bufio.Reader, at int64, key string) (tensoValue, error) {
 	// Most headers fit 4 KiB; large custom alignments need up to peekSize.
 	var in core.Info
@@ -206,15 +216,12 @@ func inspectDense(br *bufio.Reader, at int64, key string) (tensoValue, error) {
 			return tensoValue{}, err
 		}
 	}
-	what := "the packet"
-	if key != "" {
-		what = fmt.Sprintf("bundle value %q", key)
-	}
+	what := tensoValue{key: key, entry: key != ""}.what()
 	if in.Kind != core.KindDense {
 		return tensoValue{}, fmt.Errorf("%w: %s is a %s value; only dense tensors convert", ErrUnsupported, what, kindName(in.Kind))
 	}
 	v := tensoValue{
-		key: key, dtype: in.DType, shape: in.Shape, start: at, length: -1,
+		key: key, entry: key != "", dtype: in.DType, shape: in.Shape, start: at, length: -1,
 		body: at + int64(in.BodyOffset), bodyLen: in.DataSize,
 		dataLen:    in.Elements * int64(in.DType.ItemSize()),
 		compressed: in.Compressed, integrity: in.Integrity,
@@ -249,10 +256,7 @@ func kindName(k core.Kind) string {
 // v.start (compressed) or v.body (uncompressed), verifying the integrity
 // footer when the packet has one.
 func (c *copier) writeBody(dst io.Writer, src io.Reader, v tensoValue) error {
-	what := "packet"
-	if v.key != "" {
-		what = fmt.Sprintf("bundle value %q", v.key)
-	}
+	what := v.what()
 	if v.compressed {
 		// LZ4 frames are decoded whole: one value in memory at a time.
 		var t core.Value

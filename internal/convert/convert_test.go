@@ -174,7 +174,8 @@ func TestBadNpy(t *testing.T) {
 		"no newline":      {hdr("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }"), ErrNpy},
 		"truncated data":  {append(hdr(good), 1, 2, 3), ErrNpy},
 		"trailing data":   {append(hdr(good), make([]byte, 9)...), ErrNpy},
-		"object dtype":    {hdr("{'descr': '|O', 'fortran_order': False, 'shape': (2,), }\n"), ErrNpy},
+		"object dtype":    {hdr("{'descr': '|O', 'fortran_order': False, 'shape': (2,), }\n"), ErrUnsupported},
+		"no kind":         {hdr("{'descr': '<', 'fortran_order': False, 'shape': (2,), }\n"), ErrNpy},
 		"string dtype":    {hdr("{'descr': '<U4', 'fortran_order': False, 'shape': (2,), }\n"), ErrUnsupported},
 		"structured":      {hdr("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }\n"), ErrNpy},
 		"fortran":         {hdr("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }\n"), ErrUnsupported},
@@ -385,6 +386,15 @@ func TestBadTenso(t *testing.T) {
 		if !errors.Is(err, c.want) {
 			t.Errorf("%s: got %v, want %v", name, err, c.want)
 		}
+	}
+	// A top-level value is "the packet", an entry is named by its key.
+	_, err := TensoToSafetensors(io.Discard, bytes.NewReader(strs))
+	if want := "the packet is a string value"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("top-level strings to safetensors: got %v, want %q", err, want)
+	}
+	_, err = TensoToSafetensors(io.Discard, bytes.NewReader(nested))
+	if want := `bundle value "n" is a bundle value`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("nested bundle to safetensors: got %v, want %q", err, want)
 	}
 }
 

@@ -164,11 +164,14 @@ var npyKinds = map[string]core.DType{
 }
 
 func parseDescr(d string) (core.DType, int, error) {
-	if len(d) < 3 {
+	if len(d) < 2 || !strings.ContainsRune("<>|=", rune(d[0])) {
 		return 0, 0, fmt.Errorf("%w: header 'descr' %q is not a dtype", ErrNpy, d)
 	}
+	if d[1] == 'O' {
+		return 0, 0, fmt.Errorf("%w: NumPy object arrays (dtype %q) hold Python objects; only numeric and bool dtypes convert", ErrUnsupported, d)
+	}
 	dt, ok := npyKinds[d[1:]]
-	if !ok {
+	if !ok || len(d) < 3 {
 		return 0, 0, fmt.Errorf("%w: NumPy dtype %q has no Tenso equivalent", ErrUnsupported, d)
 	}
 	size := dt.ItemSize()

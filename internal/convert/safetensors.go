@@ -296,10 +296,11 @@ func scanTenso(src io.ReadSeeker) ([]tensoValue, error) {
 		return nil, err
 	}
 	if in.Kind != core.KindBundle {
-		v, err := inspectDense(br, 0, DefaultTensorName)
+		v, err := inspectDense(br, 0, "")
 		if err != nil {
 			return nil, err
 		}
+		v.key = DefaultTensorName
 		return []tensoValue{v}, nil
 	}
 	hl := int64(10)
