@@ -14,6 +14,7 @@ import (
 	"log"
 	"os"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -114,24 +115,93 @@ func Example_grpc() {
 	_, _ = out, err
 }
 
-// README, "Shared memory, memory-mapped files, GPU" (compiled, not run).
+// README, "Shared memory, memory-mapped files, GPU", files (compiled, not run).
 func Example_files() {
 	t, _ := tenso.FromSlice([]float32{1, 2, 3}, 3)
 
-	native.DumpFile("w.tenso", t, native.DumpOptions{Sync: true}) // one writev, temp file + rename
+	native.DumpFile("w.tenso", t, native.DumpOptions{Sync: true}) // (int64, error): one writev, temp file + rename
 	f, _ := native.LoadFile("w.tenso")                            // read-only mmap, zero-copy, O(1) whatever the size
 	defer f.Close()                                               // views are valid until Close
 	w := f.Value().(*tenso.Tensor)
 
-	seg, _ := shm.CreateFrom("", t, tenso.Options{}) // /dev/shm/psm_xxxxxxxx, sized to the packet
-	r, _ := shm.Open(seg.Name())                     // Python: TensoShm(name).get() reads it too
-	v, _ := r.Get()                                  // zero-copy, valid until r.Close
+	_ = w
+}
 
-	c, _ := shm.CreateCache("models", "256MB", shm.CacheOptions{}) // Python's TensoCache layout (TCSH v2)
-	c.Put("w", t, shm.PutOptions{TTL: time.Hour})
-	view, _ := c.Get("w") // zero-copy; view.Valid() until the pool's next mutation; GetCopy for a stable copy
+// README, "Shared memory, memory-mapped files, GPU", shared memory: run
+// twice by TestSharedMemorySnippet.
+func sharedMemory(t tenso.Value, out *[]float32) error {
+	seg, err := shm.CreateFrom("", t, tenso.Options{}) // /dev/shm/psm_xxxxxxxx, sized to the packet
+	if err != nil {
+		return err
+	}
+	defer seg.Unlink() // Close never removes a name: its creator unlinks it
+	defer seg.Close()
+	r, err := shm.Open(seg.Name()) // Python: TensoShm(name).get() reads it too
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	v, err := r.Get() // zero-copy, valid until r.Close
 
-	_, _, _ = w, v, view
+	c, err := shm.OpenOrCreateCache("models", "256MB", shm.CacheOptions{}) // attaches if it exists; Python's TensoCache layout (TCSH v2)
+	if err != nil {
+		return err
+	}
+	defer c.Unlink() // frees the pool once every process has closed it; leave it out to keep the pool for the next run
+	defer c.Close()  // unmaps this handle only
+	if err := c.Put("w", t, shm.PutOptions{TTL: time.Hour}); err != nil {
+		return err
+	}
+	view, err := c.Get("w") // zero-copy; view.Valid() until the pool's next mutation; GetCopy for a stable copy
+
+	if err != nil {
+		return err
+	}
+	a, _ := tenso.As[float32](v.(*tenso.Tensor))
+	b, _ := tenso.As[float32](view.Value.(*tenso.Tensor))
+	*out = append(append(*out, a...), b...)
+	return nil
+}
+
+// TestSharedMemorySnippet runs the README's shared-memory snippet twice in
+// a row: both runs succeed and neither leaves a name in /dev/shm.
+func TestSharedMemorySnippet(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("POSIX shared memory is implemented on Linux")
+	}
+	if _, err := os.Stat("/dev/shm/models"); err == nil {
+		t.Skip("/dev/shm/models exists: another user of the name is running")
+	}
+	before := shmNames(t)
+	x, _ := tenso.FromSlice([]float32{1, 2, 3}, 3)
+	for run := 1; run <= 2; run++ {
+		var got []float32
+		if err := sharedMemory(x, &got); err != nil {
+			t.Fatalf("run %d: %v", run, err)
+		}
+		if fmt.Sprint(got) != "[1 2 3 1 2 3]" {
+			t.Fatalf("run %d: read back %v", run, got)
+		}
+		for name := range shmNames(t) {
+			if !before[name] {
+				t.Errorf("run %d left /dev/shm/%s behind", run, name)
+			}
+		}
+	}
+}
+
+func shmNames(t *testing.T) map[string]bool {
+	ents, err := os.ReadDir("/dev/shm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]bool{}
+	for _, e := range ents {
+		if e.Name() == "models" || strings.HasPrefix(e.Name(), "psm_") {
+			m[e.Name()] = true
+		}
+	}
+	return m
 }
 
 // TestREADMESnippets checks that every Go snippet of README.md is in an
