@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
-	"math/bits"
 
 	"github.com/tenso-go/tenso/core"
 	"github.com/zeebo/xxh3"
@@ -41,82 +39,30 @@ const (
 	maxSTHeader  = 100_000_000 // the safetensors library's own bound
 )
 
-// checkShape validates dims against the Tenso writer limits and returns the
-// element count.
-func checkShape(shape []int) (int64, error) {
-	if len(shape) > maxDims {
-		return 0, fmt.Errorf("%w: %d dimensions, Tenso holds at most %d", ErrUnsupported, len(shape), maxDims)
+// shapeElements validates a shape read from another format with the Tenso
+// writer's own rule (core.AppendDenseHeader: rank, 32-bit dimensions,
+// element count) and returns its element count. A shape the writer refuses
+// is legal in that format but not convertible (ErrUnsupported).
+func shapeElements(dt core.DType, shape []int) (int64, error) {
+	var buf [256]byte
+	if _, err := core.AppendDenseHeader(buf[:0], dt, shape, core.Options{}); err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrUnsupported, err)
 	}
-	n := uint64(1)
+	n := int64(1)
 	for _, d := range shape {
-		if d < 0 {
-			return 0, fmt.Errorf("negative dimension in shape %v", shape)
-		}
-		if uint64(d) > math.MaxUint32 {
-			return 0, fmt.Errorf("%w: dimension %d does not fit 32 bits", ErrUnsupported, d)
-		}
-		hi, lo := bits.Mul64(n, uint64(d))
-		if hi != 0 || lo > maxElements {
-			return 0, fmt.Errorf("%w: shape %v has more than %d elements, the most a Tenso packet holds", ErrUnsupported, shape, maxElements)
-		}
-		n = lo
+		n *= int64(d)
 	}
-	return int64(n), nil
+	return n, nil
 }
 
-func alignment(o Options) (int64, error) {
-	a := int64(o.Alignment)
-	if a == 0 {
-		a = 64
+// coreOptions are the core encoder options of o; a bad alignment is an
+// ErrInvalid error of this package (core says why).
+func (o Options) coreOptions() (core.Options, error) {
+	co := core.Options{Alignment: o.Alignment, Integrity: o.Integrity}
+	if _, err := core.AppendDenseHeader(nil, core.Uint8, nil, co); err != nil {
+		return co, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	if a < 1 || a > 1<<31 || a&(a-1) != 0 {
-		return 0, fmt.Errorf("%w: alignment %d is not a power of two between 1 and 2^31", ErrInvalid, o.Alignment)
-	}
-	return a, nil
-}
-
-// denseHeader returns the bytes of a dense Tenso packet (FORMAT.md §5) up to
-// its body: header, shape, exponent byte and padding. Tests check it against
-// core.Encode byte for byte.
-func denseHeader(dt core.DType, shape []int, o Options) ([]byte, error) {
-	if !dt.IsDense() {
-		return nil, fmt.Errorf("%w: dtype %s is not dense", ErrUnsupported, dt)
-	}
-	if _, err := checkShape(shape); err != nil {
-		return nil, err
-	}
-	a, err := alignment(o)
-	if err != nil {
-		return nil, err
-	}
-	flags := uint16(core.FlagAligned)
-	if a != 64 {
-		flags = core.FlagCustAlign
-	}
-	if o.Integrity {
-		flags |= core.FlagIntegrity
-	}
-	h := []byte{'T', 'N', 'S', 'O', core.Version, byte(flags), byte(flags >> 8), byte(dt), byte(len(shape)), 0}
-	for _, d := range shape {
-		h = binary.LittleEndian.AppendUint32(h, uint32(d))
-	}
-	if a != 64 {
-		h = append(h, byte(bits.TrailingZeros64(uint64(a))))
-	}
-	pad := (a - int64(len(h))%a) % a
-	if pad > 0 {
-		h = append(h, make([]byte, pad)...)
-	}
-	return h, nil
-}
-
-// denseLen is the length of the dense packet written for a body of n bytes.
-func denseLen(hdr []byte, n int64, o Options) int64 {
-	l := int64(len(hdr)) + n
-	if o.Integrity {
-		l += 8
-	}
-	return l
+	return co, nil
 }
 
 // copier moves bodies through one reused buffer, optionally hashing and
@@ -299,28 +245,6 @@ func (c *copier) writeBody(dst io.Writer, src io.Reader, v tensoValue) error {
 		want, got := binary.LittleEndian.Uint64(f[:]), h.Sum64()
 		if want != got {
 			return fmt.Errorf("%w: %s: footer 0x%016x, computed 0x%016x", core.ErrChecksum, what, want, got)
-		}
-	}
-	return nil
-}
-
-// writeDense writes a dense packet whose body is copied from src.
-func (c *copier) writeDense(dst io.Writer, hdr []byte, src io.Reader, n int64, swap int, o Options, truncated func(int64) error) error {
-	if _, err := dst.Write(hdr); err != nil {
-		return err
-	}
-	var h *xxh3.Hasher
-	if o.Integrity {
-		h = xxh3.New()
-	}
-	if err := c.copyN(dst, src, n, swap, h, truncated); err != nil {
-		return err
-	}
-	if h != nil {
-		var f [8]byte
-		binary.LittleEndian.PutUint64(f[:], h.Sum64())
-		if _, err := dst.Write(f[:]); err != nil {
-			return err
 		}
 	}
 	return nil

@@ -20,45 +20,6 @@ func randBytes(r *rand.Rand, n int) []byte {
 	return b
 }
 
-func TestDenseHeaderMatchesCore(t *testing.T) {
-	r := rand.New(rand.NewSource(1))
-	shapes := [][]int{{}, {0}, {5}, {3, 5}, {2, 3, 4}, {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2}}
-	for dt := core.Float32; dt <= core.BFloat16; dt++ {
-		for _, sh := range shapes {
-			for _, a := range []int{0, 1, 16, 64, 4096} {
-				for _, integ := range []bool{false, true} {
-					o := Options{Alignment: a, Integrity: integ}
-					n := dt.ItemSize()
-					for _, d := range sh {
-						n *= d
-					}
-					data := randBytes(r, n)
-					want, err := core.Encode(&core.Tensor{DType: dt, Shape: sh, Data: data}, core.Options{Alignment: a, Integrity: integ})
-					if err != nil {
-						t.Fatal(err)
-					}
-					hdr, err := denseHeader(dt, sh, o)
-					if err != nil {
-						t.Fatal(err)
-					}
-					var got bytes.Buffer
-					var c copier
-					if err := c.writeDense(&got, hdr, bytes.NewReader(data), int64(n), 0, o, nil); err != nil {
-						t.Fatal(err)
-					}
-					if !bytes.Equal(got.Bytes(), want) {
-						t.Fatalf("%s %v align %d integrity %v: packet differs from core.Encode", dt, sh, a, integ)
-					}
-					if denseLen(hdr, int64(n), o) != int64(len(want)) {
-						t.Fatalf("denseLen wrong")
-					}
-				}
-			}
-		}
-	}
-}
-
-// npyFile builds a .npy file the way NumPy lays it out.
 func npyFile(t *testing.T, dt core.DType, shape []int, data []byte) []byte {
 	t.Helper()
 	h, err := NpyHeaderBytes(dt, shape)
@@ -105,6 +66,13 @@ func TestNpyRoundTrip(t *testing.T) {
 				var ten bytes.Buffer
 				if err := NpyToTenso(&ten, bytes.NewReader(npy), o); err != nil {
 					t.Fatalf("%s %v: %v", dt, sh, err)
+				}
+				want, err := core.Encode(&core.Tensor{DType: dt, Shape: sh, Data: data}, core.Options{Alignment: o.Alignment, Integrity: o.Integrity})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(ten.Bytes(), want) {
+					t.Fatalf("%s %v %+v: packet differs from core.Encode", dt, sh, o)
 				}
 				v, err := core.Decode(ten.Bytes())
 				if err != nil {
@@ -280,6 +248,9 @@ func TestSafetensorsRoundTrip(t *testing.T) {
 		b := v.(*core.Bundle)
 		if len(b.Entries) != len(entries) {
 			t.Fatalf("%d entries", len(b.Entries))
+		}
+		if want, err := core.Encode(b, core.Options{Alignment: o.Alignment, Integrity: o.Integrity}); err != nil || !bytes.Equal(ten.Bytes(), want) {
+			t.Fatalf("%+v: packet differs from core.Encode of the same bundle (%v)", o, err)
 		}
 		for i, e := range entries { // file order
 			got := b.Entries[i]

@@ -149,7 +149,7 @@ func parseNpyDict(s string) (NpyHeader, error) {
 	if err != nil {
 		return NpyHeader{}, err
 	}
-	n, err := checkShape(dims)
+	n, err := shapeElements(dt, dims)
 	if err != nil {
 		return NpyHeader{}, err
 	}
@@ -293,14 +293,21 @@ func NpyToTenso(dst io.Writer, src io.Reader, o Options) error {
 	if err != nil {
 		return err
 	}
-	hdr, err := denseHeader(h.DType, h.Shape, o)
+	co, err := o.coreOptions()
+	if err != nil {
+		return err
+	}
+	dw, err := core.NewDenseWriter(dst, h.DType, h.Shape, co)
 	if err != nil {
 		return err
 	}
 	var c copier
-	err = c.writeDense(dst, hdr, src, h.DataLen, h.Swap, o, func(got int64) error {
+	err = c.copyN(dw, src, h.DataLen, h.Swap, nil, func(got int64) error {
 		return fmt.Errorf("%w: the header declares %d data bytes, the file has %d", ErrNpy, h.DataLen, got)
 	})
+	if err == nil {
+		err = dw.Close()
+	}
 	if err != nil {
 		return err
 	}

@@ -129,7 +129,7 @@ func ReadSTHeader(r io.Reader, size int64) (STHeader, error) {
 			}
 			shape[i] = int(v)
 		}
-		elems, err := checkShape(shape)
+		elems, err := shapeElements(dt, shape)
 		if err != nil {
 			return STHeader{}, fmt.Errorf("tensor %q: %w", name, err)
 		}
@@ -186,32 +186,33 @@ func SafetensorsToTenso(dst io.Writer, src io.Reader, size int64, o Options) (ST
 	if len(h.Tensors) > maxEntries {
 		return STResult{}, fmt.Errorf("%w: %d tensors; a Tenso bundle holds at most %d", ErrUnsupported, len(h.Tensors), maxEntries)
 	}
-	hdrs := make([][]byte, len(h.Tensors))
-	for i, t := range h.Tensors {
-		if hdrs[i], err = denseHeader(t.DType, t.Shape, o); err != nil {
-			return STResult{}, fmt.Errorf("tensor %q: %w", t.Name, err)
-		}
-		if l := denseLen(hdrs[i], t.End-t.Begin, o); l > math.MaxUint32 {
-			return STResult{}, fmt.Errorf("%w: tensor %q becomes a %d-byte packet; bundle values are below 4 GiB", ErrUnsupported, t.Name, l)
-		}
+	co, err := o.coreOptions()
+	if err != nil {
+		return STResult{}, err
 	}
 	bw := bufio.NewWriterSize(dst, 64<<10)
-	flags := uint16(core.FlagBundle)
-	_, _ = bw.Write([]byte{'T', 'N', 'S', 'O', core.Version, byte(flags), byte(flags >> 8), 0, byte(len(h.Tensors)), 0})
+	bundle, err := core.NewBundleWriter(bw, len(h.Tensors))
+	if err != nil {
+		return STResult{}, err
+	}
 	var c copier
-	for i, t := range h.Tensors {
-		var b [4]byte
-		binary.LittleEndian.PutUint32(b[:], uint32(len(t.Name)))
-		_, _ = bw.Write(b[:])
-		_, _ = bw.WriteString(t.Name)
-		binary.LittleEndian.PutUint32(b[:], uint32(denseLen(hdrs[i], t.End-t.Begin, o)))
-		_, _ = bw.Write(b[:])
-		err := c.writeDense(bw, hdrs[i], src, t.End-t.Begin, 0, o, func(got int64) error {
+	for _, t := range h.Tensors {
+		dw, err := bundle.Dense(t.Name, t.DType, t.Shape, co)
+		if err != nil {
+			return STResult{}, fmt.Errorf("%w: tensor %q: %w", ErrUnsupported, t.Name, err)
+		}
+		err = c.copyN(dw, src, t.End-t.Begin, 0, nil, func(got int64) error {
 			return fmt.Errorf("%w: the file ends %d bytes into tensor %q (%d bytes)", ErrSafetensors, got, t.Name, t.End-t.Begin)
 		})
+		if err == nil {
+			err = dw.Close()
+		}
 		if err != nil {
 			return STResult{}, err
 		}
+	}
+	if err := bundle.Close(); err != nil {
+		return STResult{}, err
 	}
 	if err := expectEOF(src, ErrSafetensors, "the last tensor"); err != nil {
 		return STResult{}, err
