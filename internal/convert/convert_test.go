@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -146,7 +147,8 @@ func TestBadNpy(t *testing.T) {
 		"no kind":         {hdr("{'descr': '<', 'fortran_order': False, 'shape': (2,), }\n"), ErrNpy},
 		"string dtype":    {hdr("{'descr': '<U4', 'fortran_order': False, 'shape': (2,), }\n"), ErrUnsupported},
 		"structured":      {hdr("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }\n"), ErrNpy},
-		"fortran":         {hdr("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }\n"), ErrUnsupported},
+		"fortran short":   {append(hdr("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }\n"), make([]byte, 23)...), ErrNpy},
+		"fortran long":    {append(hdr("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }\n"), make([]byte, 25)...), ErrNpy},
 		"negative dim":    {hdr("{'descr': '<f4', 'fortran_order': False, 'shape': (-2,), }\n"), ErrNpy},
 		"not a tuple":     {hdr("{'descr': '<f4', 'fortran_order': False, 'shape': (2), }\n"), ErrNpy},
 		"unknown key":     {hdr("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x': 1}\n"), ErrNpy},
@@ -216,6 +218,89 @@ func stFile(entries []stEntry, meta string, reverseJSON bool) []byte {
 	out := binary.LittleEndian.AppendUint64(nil, uint64(len(js)))
 	out = append(out, js...)
 	return append(out, data...)
+}
+
+// fortranNpy returns a .npy file holding data (C order, little-endian
+// items of size item) in Fortran order, each unit of swap bytes reversed
+// (big-endian) when swap > 1.
+func fortranNpy(descr string, shape []int, item int, data []byte, swap int) []byte {
+	dict := fmt.Sprintf("{'descr': '%s', 'fortran_order': True, 'shape': (", descr)
+	for _, d := range shape {
+		dict += fmt.Sprint(d, ", ")
+	}
+	dict += "), }\n"
+	f := append(binary.LittleEndian.AppendUint16([]byte("\x93NUMPY\x01\x00"), uint16(len(dict))), dict...)
+	body := make([]byte, len(data))
+	n := len(data) / item
+	idx := make([]int, len(shape))
+	for c := 0; c < n; c++ { // c: row-major index, idx its multi-index
+		fpos, mul := 0, 1
+		for a := range shape {
+			fpos += idx[a] * mul
+			mul *= shape[a]
+		}
+		el := body[fpos*item : (fpos+1)*item]
+		copy(el, data[c*item:(c+1)*item])
+		for u := 0; swap > 1 && u < item; u += swap {
+			slices.Reverse(el[u : u+swap])
+		}
+		for a := len(shape) - 1; a >= 0; a-- {
+			if idx[a]++; idx[a] < shape[a] {
+				break
+			}
+			idx[a] = 0
+		}
+	}
+	return append(f, body...)
+}
+
+// TestNpyFortranOrder converts column-major arrays by reordering them, in
+// one block and in many (a lowered block size, several passes over a
+// seekable source), and refuses a stream larger than one block.
+func TestNpyFortranOrder(t *testing.T) {
+	r := rand.New(rand.NewSource(5))
+	cases := []struct {
+		descr string
+		dt    core.DType
+		shape []int
+		swap  int
+	}{
+		{"<f4", core.Float32, []int{2, 3}, 0},
+		{">i2", core.Int16, []int{3, 1, 4}, 2},
+		{"<f8", core.Float64, []int{2, 3, 4, 5}, 0},
+		{"|u1", core.Uint8, []int{7, 13}, 0},
+		{"<c16", core.Complex128, []int{5, 1, 2}, 0},
+		{">c8", core.Complex64, []int{3, 2}, 4}, // two big-endian float32s
+		{"<f4", core.Float32, []int{1, 6}, 0},   // one long dimension: already C order
+		{"<f4", core.Float32, []int{4, 0, 3}, 0},
+	}
+	defer func(b int64) { fortranBlock = b }(fortranBlock)
+	for _, block := range []int64{64 << 20, 48, 1} {
+		fortranBlock = block
+		for _, c := range cases {
+			n := c.dt.ItemSize()
+			for _, d := range c.shape {
+				n *= d
+			}
+			data := randBytes(r, n)
+			file := fortranNpy(c.descr, c.shape, c.dt.ItemSize(), data, c.swap)
+			var out bytes.Buffer
+			if err := NpyToTenso(&out, bytes.NewReader(file), Options{Integrity: true}); err != nil {
+				t.Fatalf("block %d %s %v: %v", block, c.descr, c.shape, err)
+			}
+			want, _ := core.Encode(&core.Tensor{DType: c.dt, Shape: c.shape, Data: data}, core.Options{Integrity: true})
+			if !bytes.Equal(out.Bytes(), want) {
+				t.Fatalf("block %d %s %v: not the C-order packet", block, c.descr, c.shape)
+			}
+		}
+	}
+	fortranBlock = 48
+	data := randBytes(r, 4*6*5)
+	file := fortranNpy("<f4", []int{6, 5}, 4, data, 0)
+	err := NpyToTenso(io.Discard, io.MultiReader(bytes.NewReader(file)), Options{})
+	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "seekable") {
+		t.Fatalf("a %d-byte Fortran stream over a 48-byte block: %v, want ErrUnsupported naming a seekable input", len(data), err)
+	}
 }
 
 func TestSafetensorsRoundTrip(t *testing.T) {

@@ -13,7 +13,11 @@
 // written by codeberg.org/sbinet/npyio and github.com/nlpodyssey/safetensors
 // are round-tripped by tests in the bench module.
 //
-// What is not supported, each with a clear error: Fortran-order .npy files,
+// Fortran-order (column-major) .npy files are reordered to C order, as
+// numpy.ascontiguousarray would, holding at most 64 MiB of the array: a
+// larger one is read once per 64 MiB block and so must be a seekable file.
+//
+// What is not supported, each with a clear error:
 // object/string/structured .npy dtypes, float8 safetensors dtypes, bfloat16
 // to .npy (NumPy has no bfloat16), safetensors files with more than 255
 // tensors (the most a Tenso bundle holds), and Tenso values other than dense

@@ -3,6 +3,7 @@ package convert
 import (
 	"bufio"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -18,6 +19,9 @@ type NpyHeader struct {
 	Shape   []int
 	Swap    int   // >1: big-endian data, byte-swap units of this size
 	DataLen int64 // bytes of array data after the header
+	// Fortran: the data is in column-major order (fortran_order True with
+	// two or more dimensions larger than 1); NpyToTenso reorders it.
+	Fortran bool
 }
 
 var npyMagic = []byte("\x93NUMPY")
@@ -142,9 +146,6 @@ func parseNpyDict(s string) (NpyHeader, error) {
 	if !descr || !fortran || !shape {
 		return bad("lacks one of 'descr', 'fortran_order', 'shape'")
 	}
-	if fortranV && len(dims) > 1 {
-		return NpyHeader{}, fmt.Errorf("%w: Fortran-order arrays; save with numpy.ascontiguousarray first", ErrUnsupported)
-	}
 	dt, swap, err := parseDescr(descrS)
 	if err != nil {
 		return NpyHeader{}, err
@@ -153,7 +154,19 @@ func parseNpyDict(s string) (NpyHeader, error) {
 	if err != nil {
 		return NpyHeader{}, err
 	}
-	return NpyHeader{DType: dt, Shape: dims, Swap: swap, DataLen: n * int64(dt.ItemSize())}, nil
+	h := NpyHeader{DType: dt, Shape: dims, Swap: swap, DataLen: n * int64(dt.ItemSize())}
+	if fortranV {
+		// Column-major and row-major orders differ only when two or
+		// more dimensions are longer than 1.
+		long := 0
+		for _, d := range dims {
+			if d > 1 {
+				long++
+			}
+		}
+		h.Fortran = long > 1 && n > 0
+	}
+	return h, nil
 }
 
 var npyKinds = map[string]core.DType{
@@ -287,7 +300,10 @@ func (p *lit) tuple() ([]int, bool) {
 	}
 }
 
-// NpyToTenso converts a .npy stream into one dense Tenso packet.
+// NpyToTenso converts a .npy stream into one dense Tenso packet. A
+// Fortran-order array is reordered to C order holding at most
+// 64 MiB of it: larger arrays need a src that is an io.Seeker
+// (a file), read once per block.
 func NpyToTenso(dst io.Writer, src io.Reader, o Options) error {
 	h, err := ReadNpyHeader(src)
 	if err != nil {
@@ -301,10 +317,15 @@ func NpyToTenso(dst io.Writer, src io.Reader, o Options) error {
 	if err != nil {
 		return err
 	}
-	var c copier
-	err = c.copyN(dw, src, h.DataLen, h.Swap, nil, func(got int64) error {
+	truncated := func(got int64) error {
 		return fmt.Errorf("%w: the header declares %d data bytes, the file has %d", ErrNpy, h.DataLen, got)
-	})
+	}
+	var c copier
+	if h.Fortran {
+		err = c.fortranToC(dw, src, h, truncated)
+	} else {
+		err = c.copyN(dw, src, h.DataLen, h.Swap, nil, truncated)
+	}
 	if err == nil {
 		err = dw.Close()
 	}
@@ -391,6 +412,86 @@ func TensoToNpy(dst io.Writer, src io.Reader) error {
 	}
 	if err := c.writeBody(dst, br, v); err != nil {
 		return err
+	}
+	return nil
+}
+
+// fortranBlock is the most a Fortran-order conversion holds of the array
+// (64 MiB; tests lower it): larger arrays are reordered block by block, one
+// pass over the source (which must then be an io.Seeker) per block.
+var fortranBlock int64 = 64 << 20
+
+// fortranToC reads the column-major array data of h from src and writes it
+// to dst in row-major order, fortranBlock bytes of output at a time. Each
+// block is a range of row-major element indices: a pass over the source
+// scatters the elements that fall in it, found with an odometer over the
+// column-major index (axis 0 fastest) that keeps their row-major index.
+func (c *copier) fortranToC(dst io.Writer, src io.Reader, h NpyHeader, truncated func(int64) error) error {
+	item := int64(h.DType.ItemSize())
+	total := h.DataLen / item
+	blockElems := max(fortranBlock/item, 1)
+	seeker, _ := src.(io.Seeker)
+	var start int64
+	if total > blockElems {
+		if seeker == nil {
+			return fmt.Errorf("%w: a Fortran-order array of %d bytes is reordered in blocks of %d bytes, which needs a seekable input (a file), not a stream", ErrUnsupported, h.DataLen, fortranBlock)
+		}
+		var err error
+		if start, err = seeker.Seek(0, io.SeekCurrent); err != nil {
+			return err
+		}
+	}
+	rank := len(h.Shape)
+	stride := make([]int64, rank) // row-major strides, in elements
+	acc := int64(1)
+	for k := rank - 1; k >= 0; k-- {
+		stride[k] = acc
+		acc *= int64(h.Shape[k])
+	}
+	block := make([]byte, min(total, blockElems)*item)
+	buf := c.buffer()
+	idx := make([]int, rank)
+	for lo := int64(0); lo < total; lo += blockElems {
+		hi := min(lo+blockElems, total)
+		if lo > 0 {
+			if _, err := seeker.Seek(start, io.SeekStart); err != nil {
+				return err
+			}
+		}
+		clear(idx)
+		pos := int64(0) // row-major index of the next source element
+		for read := int64(0); read < h.DataLen; {
+			k := min(int64(len(buf))/item*item, h.DataLen-read)
+			m, err := io.ReadFull(src, buf[:k])
+			if err != nil {
+				if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+					return truncated(read + int64(m))
+				}
+				return err
+			}
+			read += k
+			for e := int64(0); e < k; e += item {
+				if pos >= lo && pos < hi {
+					copy(block[(pos-lo)*item:(pos-lo+1)*item], buf[e:e+item])
+				}
+				for a := 0; a < rank; a++ { // next column-major index
+					idx[a]++
+					pos += stride[a]
+					if idx[a] < h.Shape[a] {
+						break
+					}
+					pos -= int64(idx[a]) * stride[a]
+					idx[a] = 0
+				}
+			}
+		}
+		out := block[:(hi-lo)*item]
+		if h.Swap > 1 {
+			swapUnits(out, h.Swap)
+		}
+		if _, err := dst.Write(out); err != nil {
+			return err
+		}
 	}
 	return nil
 }
