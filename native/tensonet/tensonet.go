@@ -37,7 +37,11 @@ type Options struct {
 	// others waits (up to IdleTimeout) for room, which pauses reading on
 	// its connection; one larger than the whole budget closes the
 	// connection. Several servers may share one Budget. Nil: a budget of
-	// MaxInflightBytes of the Serve call's own.
+	// MaxInflightBytes of the Serve call's own. A packet is read before it
+	// is reserved (its length is known only once framed): while it
+	// arrives, each connection may buffer up to Limits.MaxBytes (at most
+	// the budget) outside it, so bound the connections (the listener) to
+	// bound the total.
 	Budget *budget.Budget
 	// MaxInflightBytes sizes Serve's own budget when Budget is nil
 	// (default budget.DefaultLimit; negative: unbounded).
