@@ -98,13 +98,6 @@ func (a *App) reject(w http.ResponseWriter, r *http.Request, cause int, he *HTTP
 	WriteError(w, he.Status, he.Detail)
 }
 
-func budgetError(err error, what string) *HTTPError {
-	if errors.Is(err, budget.ErrNeverFits) {
-		return &HTTPError{Status: http.StatusRequestEntityTooLarge, Detail: "Request needs more memory than the server allows: " + what + ".", Err: err}
-	}
-	return &HTTPError{Status: http.StatusServiceUnavailable, Detail: "Server memory momentarily full; retry later.", Err: err}
-}
-
 // lease is what one request holds of the budget.
 type lease struct {
 	b    *budget.Budget
@@ -188,7 +181,7 @@ func (a *App) admit(w http.ResponseWriter, r *http.Request, e *endpoint, start t
 		l.release()
 		var he *HTTPError
 		if !errors.As(err, &he) {
-			he = budgetError(err, "the body")
+			he = BudgetError(err, "the body")
 		}
 		a.reject(w, r, causeOf(he.Status), he)
 		return nil, nil, nil, false
@@ -203,22 +196,18 @@ func (a *App) admit(w http.ResponseWriter, r *http.Request, e *endpoint, start t
 	lim := e.req.Limits
 	n, err := tenso.DecompressedSize(p, lim)
 	if err != nil {
-		return fail(badPacket(err))
+		return fail(BadPacket(err))
 	}
 	if max := lim.MaxDecodedBytes; max > 0 && n > max {
 		return fail(&HTTPError{Status: http.StatusRequestEntityTooLarge,
 			Detail: fmt.Sprintf("Packet decodes to %d bytes: the limit is %d bytes.", n, max)})
 	}
 	if err := l.grow(n); err != nil {
-		return fail(budgetError(err, "the decoded packet"))
+		return fail(BudgetError(err, "the decoded packet"))
 	}
 	v, err := tenso.DecodeWith(p, lim)
 	if err != nil {
-		return fail(badPacket(err))
+		return fail(BadPacket(err))
 	}
 	return v, pb, l, true
-}
-
-func badPacket(err error) *HTTPError {
-	return &HTTPError{Status: http.StatusUnprocessableEntity, Detail: DetailBadPacket + err.Error(), Err: err}
 }

@@ -341,25 +341,20 @@ func isEncodeError(err error) bool {
 }
 
 func (a *App) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var he *HTTPError
-	if errors.As(err, &he) && (he.Status < 400 || he.Status > 599) {
-		a.logf("tensohttp: %s %s: error status %d out of range 400..599: %v", r.Method, r.URL.Path, he.Status, err)
-		he = nil
+	var bad *HTTPError
+	if errors.As(err, &bad) && (bad.Status < 400 || bad.Status > 599) {
+		a.logf("tensohttp: %s %s: error status %d out of range 400..599: %v", r.Method, r.URL.Path, bad.Status, err)
 	}
-	if he != nil {
-		if he.Status >= 500 {
-			a.logf("tensohttp: %s %s: %v", r.Method, r.URL.Path, err)
-		}
-		if he.Status == http.StatusRequestTimeout || he.Status == http.StatusRequestEntityTooLarge {
-			// The rest of the body may still be arriving: do not keep the
-			// connection for another request.
-			w.Header().Set("Connection", "close")
-		}
-		WriteError(w, he.Status, he.Detail)
-		return
+	he := StatusOf(err)
+	if he.Status >= 500 {
+		a.logf("tensohttp: %s %s: %v", r.Method, r.URL.Path, err)
 	}
-	a.logf("tensohttp: %s %s: %v", r.Method, r.URL.Path, err)
-	WriteError(w, http.StatusInternalServerError, DetailInternal)
+	if he.Status == http.StatusRequestTimeout || he.Status == http.StatusRequestEntityTooLarge {
+		// The rest of the body may still be arriving: do not keep the
+		// connection for another request.
+		w.Header().Set("Connection", "close")
+	}
+	WriteError(w, he.Status, he.Detail)
 }
 
 // Health is the body of the health endpoint, as in the reference.

@@ -2,9 +2,12 @@ package tensohttp
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
+
+	"github.com/tenso-go/tenso/native/budget"
 )
 
 // Detail messages of the reference (tenso.fastapi.get_tenso_data) and of
@@ -39,6 +42,35 @@ func (e *HTTPError) Error() string {
 
 // Unwrap returns the cause.
 func (e *HTTPError) Unwrap() error { return e.Err }
+
+// StatusOf is the one rule that turns an endpoint's error into what the
+// client is answered (shared by the App and by other transports that answer
+// with HTTP statuses, such as tensonats services): an *HTTPError (see
+// Error) with a status in 400..599 as it is, anything else 500 with
+// DetailInternal and err as the cause.
+func StatusOf(err error) *HTTPError {
+	var he *HTTPError
+	if errors.As(err, &he) && he.Status >= 400 && he.Status <= 599 {
+		return he
+	}
+	return &HTTPError{Status: http.StatusInternalServerError, Detail: DetailInternal, Err: err}
+}
+
+// BadPacket is the answer to a request packet that does not decode: 422
+// with the decode error's text.
+func BadPacket(err error) *HTTPError {
+	return &HTTPError{Status: http.StatusUnprocessableEntity, Detail: DetailBadPacket + err.Error(), Err: err}
+}
+
+// BudgetError is the answer to a refusal of the memory budget (package
+// budget) for what (e.g. "the body"): 413 when the reservation can never
+// fit, 503 (retry later) when the budget is momentarily spent.
+func BudgetError(err error, what string) *HTTPError {
+	if errors.Is(err, budget.ErrNeverFits) {
+		return &HTTPError{Status: http.StatusRequestEntityTooLarge, Detail: "Request needs more memory than the server allows: " + what + ".", Err: err}
+	}
+	return &HTTPError{Status: http.StatusServiceUnavailable, Detail: "Server memory momentarily full; retry later.", Err: err}
+}
 
 // WriteError writes a FastAPI-style JSON error body: {"detail": detail}.
 func WriteError(w http.ResponseWriter, status int, detail string) {

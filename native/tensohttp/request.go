@@ -59,7 +59,7 @@ func ReadRequest(r *http.Request, o RequestOptions) (tenso.Value, error) {
 	}
 	v, err := tenso.DecodeWith(body, budget.Limits(o.Limits, o.maxBytes()))
 	if err != nil {
-		return nil, badPacket(err)
+		return nil, BadPacket(err)
 	}
 	return v, nil
 }
