@@ -1,0 +1,496 @@
+// Package store keeps Tenso packets in a replicated JetStream object store
+// bucket: Put, Get, Delete, List, Watch and Info, with a replica count (1
+// on one server, 3 in a cluster) and an optional TTL. Tiered puts a
+// shared-memory cache (package shm) in front of a Store as a local
+// read-through tier.
+//
+// # Guarantees
+//
+//   - Put validates its input as a packet (it must decode, its XXH3 footer
+//     must match when it has one) before anything is sent.
+//   - Put returns only once JetStream has acknowledged every chunk and the
+//     value's metadata: with Replicas > 1, a quorum of the replicas holds
+//     it (JetStream acknowledges a write once it is committed by its Raft
+//     group).
+//   - A value becomes visible only when its metadata is written, after all
+//     of its chunks: a Put interrupted by a disconnect leaves the previous
+//     value (or none), never part of the new one.
+//   - Get reads the chunks straight into one 64-byte-aligned buffer of the
+//     value's size (no second copy of the body), checks the store's SHA-256
+//     digest and the packet itself (it must decode; XXH3 footer when
+//     present), so GetValue's result is a zero-copy view of that buffer.
+//   - Every operation retries failures the cluster recovers from (no
+//     leader during an election, a server that went away, timeouts of one
+//     attempt) until its context is done; ErrNotFound, ErrBadKey and bad
+//     packets are returned at once.
+//
+// All values are stored in the object store, chunked (Config.ChunkSize),
+// whatever their size: one mechanism gives every value the guarantees
+// above, and a small value costs two messages (one chunk, its metadata).
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+	"unicode/utf8"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/internal/sysio"
+)
+
+// Defaults of Config.
+const (
+	DefaultAttemptTimeout = 15 * time.Second
+	DefaultMaxValueBytes  = 4 << 30
+)
+
+// Errors. Match them with errors.Is.
+var (
+	// ErrNotFound: no value under that key (or it expired).
+	ErrNotFound = errors.New("tenso/store: key not found")
+	// ErrBadKey: an empty key or one that is not valid UTF-8.
+	ErrBadKey = errors.New("tenso/store: key is empty or not valid UTF-8")
+	// ErrBadPacket: Put of bytes that are not a valid packet (it wraps the
+	// decode error too), or a stored value that is not one.
+	ErrBadPacket = errors.New("tenso/store: not a valid Tenso packet")
+	// ErrDigest: a value whose chunks do not match the store's SHA-256
+	// digest or its recorded size.
+	ErrDigest = errors.New("tenso/store: stored value does not match its digest or size")
+	// ErrTooLarge: a stored value larger than Config.MaxValueBytes. It is
+	// tenso.ErrTooLarge.
+	ErrTooLarge = tenso.ErrTooLarge
+)
+
+// Config configures a bucket (Open creates it, or updates an existing one
+// to it).
+type Config struct {
+	Replicas    int           // copies in the cluster (default 1)
+	TTL         time.Duration // values expire after this long (0: never)
+	ChunkSize   int           // object chunk size (0: the object store's default, 128 KiB)
+	MaxBytes    int64         // size bound of the whole bucket (0: unbounded)
+	Memory      bool          // memory storage instead of files
+	Description string
+	// MaxValueBytes bounds what Get allocates for one value (default
+	// DefaultMaxValueBytes); larger stored values are ErrTooLarge.
+	MaxValueBytes int64
+	// Limits are the decoder limits of the packet checks (tenso's defaults
+	// with MaxBytes raised to MaxValueBytes when zero).
+	Limits tenso.Limits
+	// AttemptTimeout bounds one attempt of an operation (default
+	// DefaultAttemptTimeout); a failed attempt is retried until the
+	// operation's context is done.
+	AttemptTimeout time.Duration
+}
+
+// Store is a bucket of packets. It is safe for concurrent use.
+type Store struct {
+	name string
+	js   jetstream.JetStream
+	obs  jetstream.ObjectStore
+	cfg  Config
+}
+
+// Open opens bucket, creating it if needed (its name: letters, digits, '-'
+// and '_').
+func Open(ctx context.Context, js jetstream.JetStream, bucket string, c Config) (*Store, error) {
+	if c.Replicas == 0 {
+		c.Replicas = 1
+	}
+	if c.MaxValueBytes <= 0 {
+		c.MaxValueBytes = DefaultMaxValueBytes
+	}
+	if c.Limits.MaxBytes == 0 {
+		c.Limits.MaxBytes = c.MaxValueBytes
+	}
+	if c.Limits.MaxDecodedBytes == 0 {
+		c.Limits.MaxDecodedBytes = 2 * c.MaxValueBytes
+	}
+	if c.AttemptTimeout <= 0 {
+		c.AttemptTimeout = DefaultAttemptTimeout
+	}
+	if c.TTL < 0 || c.Replicas < 0 || c.ChunkSize < 0 {
+		return nil, fmt.Errorf("tenso/store: %w: negative TTL, replica count or chunk size", tenso.ErrInvalid)
+	}
+	oc := jetstream.ObjectStoreConfig{Bucket: bucket, Description: c.Description, TTL: c.TTL,
+		MaxBytes: c.MaxBytes, Replicas: c.Replicas, Storage: jetstream.FileStorage}
+	if oc.MaxBytes == 0 {
+		oc.MaxBytes = -1
+	}
+	if c.Memory {
+		oc.Storage = jetstream.MemoryStorage
+	}
+	s := &Store{name: bucket, js: js, cfg: c}
+	err := s.retry(ctx, func(ctx context.Context) error {
+		obs, err := js.CreateOrUpdateObjectStore(ctx, oc)
+		if err != nil {
+			return err
+		}
+		s.obs = obs
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("tenso/store: opening bucket %q: %w", bucket, err)
+	}
+	return s, nil
+}
+
+// Name returns the bucket's name.
+func (s *Store) Name() string { return s.name }
+
+// ObjectStore returns the underlying JetStream object store.
+func (s *Store) ObjectStore() jetstream.ObjectStore { return s.obs }
+
+func checkKey(key string) error {
+	if key == "" || !utf8.ValidString(key) {
+		return fmt.Errorf("%w: %q", ErrBadKey, key)
+	}
+	return nil
+}
+
+// permanent reports errors that another attempt would not change.
+func permanent(err error) bool {
+	return errors.Is(err, ErrNotFound) || errors.Is(err, ErrBadKey) || errors.Is(err, ErrBadPacket) ||
+		errors.Is(err, ErrTooLarge) || errors.Is(err, tenso.ErrInvalid) ||
+		errors.Is(err, jetstream.ErrInvalidStoreName) || errors.Is(err, jetstream.ErrInvalidBucketName) ||
+		errors.Is(err, nats.ErrConnectionClosed) || errors.Is(err, jetstream.ErrBadObjectMeta) ||
+		errors.Is(err, context.Canceled)
+}
+
+// retry runs op, each attempt under AttemptTimeout, until it succeeds,
+// fails permanently or ctx is done (then the last attempt's error is
+// returned, with ctx's).
+func (s *Store) retry(ctx context.Context, op func(context.Context) error) error {
+	wait := 20 * time.Millisecond
+	for {
+		err := s.attempt(ctx, op)
+		if err == nil || permanent(err) {
+			return err
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w (gave up: %w)", err, context.Cause(ctx))
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("%w (gave up: %w)", err, context.Cause(ctx))
+		case <-t.C:
+		}
+		wait = min(2*wait, time.Second)
+	}
+}
+
+// attempt runs op once under AttemptTimeout, cancelled early if the
+// connection is closed (the client's own waits would last until the
+// timeout).
+func (s *Store) attempt(ctx context.Context, op func(context.Context) error) error {
+	actx, cancel := context.WithTimeoutCause(ctx, s.cfg.AttemptTimeout, errAttempt)
+	defer cancel()
+	cctx, ccancel := context.WithCancelCause(actx)
+	defer ccancel(nil)
+	nc := s.js.Conn()
+	go func() {
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-cctx.Done():
+				return
+			case <-t.C:
+				if nc.IsClosed() {
+					ccancel(nats.ErrConnectionClosed)
+					return
+				}
+			}
+		}
+	}()
+	err := op(cctx)
+	if err != nil && errors.Is(context.Cause(cctx), nats.ErrConnectionClosed) {
+		return fmt.Errorf("%w (%w)", nats.ErrConnectionClosed, err)
+	}
+	return err
+}
+
+var errAttempt = errors.New("tenso/store: attempt timed out")
+
+func notFound(key string, err error) error {
+	if errors.Is(err, jetstream.ErrObjectNotFound) || errors.Is(err, jetstream.ErrNoObjectsFound) {
+		return fmt.Errorf("%w: %q", ErrNotFound, key)
+	}
+	return err
+}
+
+// validate checks that p is one whole packet.
+func (s *Store) validate(p []byte) error {
+	if _, err := tenso.DecodeWith(p, s.cfg.Limits); err != nil {
+		return fmt.Errorf("%w: %w", ErrBadPacket, err)
+	}
+	return nil
+}
+
+// Put stores packet under key once it has checked that it is a valid
+// packet; it returns after the replicas have acknowledged it.
+func (s *Store) Put(ctx context.Context, key string, packet []byte) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	if err := s.validate(packet); err != nil {
+		return err
+	}
+	return s.put(ctx, key, [][]byte{packet}, int64(len(packet)))
+}
+
+// PutValue encodes v with o and stores it. The packet is streamed from
+// tenso.Segments: tensor bodies are not copied into a packet first.
+func (s *Store) PutValue(ctx context.Context, key string, v tenso.Value, o tenso.Options) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	bufs, total, err := tenso.Segments(v, o)
+	if err != nil {
+		return err
+	}
+	return s.put(ctx, key, bufs, total)
+}
+
+func (s *Store) put(ctx context.Context, key string, bufs [][]byte, total int64) error {
+	if total > s.cfg.MaxValueBytes {
+		return fmt.Errorf("%w: packet of %d bytes, the store's MaxValueBytes is %d", ErrTooLarge, total, s.cfg.MaxValueBytes)
+	}
+	meta := jetstream.ObjectMeta{Name: key}
+	if s.cfg.ChunkSize > 0 {
+		meta.Opts = &jetstream.ObjectMetaOptions{ChunkSize: uint32(s.cfg.ChunkSize)}
+	}
+	return s.retry(ctx, func(ctx context.Context) error {
+		_, err := s.obs.Put(ctx, meta, &segReader{bufs: bufs})
+		return err
+	})
+}
+
+// segReader reads a list of buffers in order.
+type segReader struct{ bufs [][]byte }
+
+func (r *segReader) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) && len(r.bufs) > 0 {
+		m := copy(p[n:], r.bufs[0])
+		n += m
+		if r.bufs[0] = r.bufs[0][m:]; len(r.bufs[0]) == 0 {
+			r.bufs = r.bufs[1:]
+		}
+	}
+	if n == 0 && len(r.bufs) == 0 {
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// Get returns the packet stored under key: its exact bytes, in one
+// 64-byte-aligned buffer that belongs to the caller. The value is checked
+// against the store's digest and as a packet.
+func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
+	p, _, err := s.get(ctx, key)
+	return p, err
+}
+
+// GetValue is Get decoded: the value is a zero-copy view of the packet's
+// buffer (and stays valid as long as it is referenced).
+func (s *Store) GetValue(ctx context.Context, key string) (tenso.Value, error) {
+	_, v, err := s.get(ctx, key)
+	return v, err
+}
+
+func (s *Store) get(ctx context.Context, key string) ([]byte, tenso.Value, error) {
+	if err := checkKey(key); err != nil {
+		return nil, nil, err
+	}
+	var p []byte
+	err := s.retry(ctx, func(ctx context.Context) (err error) {
+		p, err = s.read(ctx, key)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := tenso.DecodeWith(p, s.cfg.Limits)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: stored value %q: %w", ErrBadPacket, key, err)
+	}
+	return p, v, nil
+}
+
+// read is one attempt of Get: the chunks in order into one aligned buffer
+// of the size the metadata records, then the digest check (at EOF).
+func (s *Store) read(ctx context.Context, key string) ([]byte, error) {
+	res, err := s.obs.Get(ctx, key)
+	if err != nil {
+		return nil, notFound(key, err)
+	}
+	defer res.Close()
+	info, err := res.Info()
+	if err != nil {
+		return nil, err
+	}
+	if info.Size > uint64(s.cfg.MaxValueBytes) {
+		return nil, fmt.Errorf("%w: stored value %q is %d bytes, the store's MaxValueBytes is %d", ErrTooLarge, key, info.Size, s.cfg.MaxValueBytes)
+	}
+	n := int(info.Size)
+	buf := sysio.AlignedBytes(n, n)
+	if n == 0 {
+		return nil, fmt.Errorf("%w: stored value %q is empty", ErrBadPacket, key)
+	}
+	if m, err := io.ReadFull(res, buf); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%w: %q: %d of %d bytes", ErrDigest, key, m, n)
+		}
+		if errors.Is(err, jetstream.ErrDigestMismatch) {
+			return nil, fmt.Errorf("%w: %q: %w", ErrDigest, key, err)
+		}
+		return nil, err
+	}
+	var one [1]byte
+	switch m, err := res.Read(one[:]); {
+	case m > 0:
+		return nil, fmt.Errorf("%w: %q: more than the recorded %d bytes", ErrDigest, key, n)
+	case errors.Is(err, jetstream.ErrDigestMismatch):
+		return nil, fmt.Errorf("%w: %q: %w", ErrDigest, key, err)
+	case err != nil && err != io.EOF:
+		return nil, err
+	}
+	return buf, nil
+}
+
+// Delete removes the value under key. A missing key is ErrNotFound.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	return s.retry(ctx, func(ctx context.Context) error {
+		return notFound(key, s.obs.Delete(ctx, key))
+	})
+}
+
+// Info describes a stored value.
+type Info struct {
+	Key      string
+	Size     int64     // packet bytes
+	Chunks   int       // chunks it is stored in
+	Digest   string    // the store's digest ("SHA-256=…")
+	Modified time.Time // when it was put
+}
+
+func infoOf(o *jetstream.ObjectInfo) Info {
+	return Info{Key: o.Name, Size: int64(o.Size), Chunks: int(o.Chunks), Digest: o.Digest, Modified: o.ModTime}
+}
+
+// Info describes the value under key without reading it.
+func (s *Store) Info(ctx context.Context, key string) (Info, error) {
+	if err := checkKey(key); err != nil {
+		return Info{}, err
+	}
+	var out Info
+	err := s.retry(ctx, func(ctx context.Context) error {
+		o, err := s.obs.GetInfo(ctx, key)
+		if err != nil {
+			return notFound(key, err)
+		}
+		out = infoOf(o)
+		return nil
+	})
+	return out, err
+}
+
+// List returns the stored values (none is an empty list, not an error).
+func (s *Store) List(ctx context.Context) ([]Info, error) {
+	var out []Info
+	err := s.retry(ctx, func(ctx context.Context) error {
+		l, err := s.obs.List(ctx)
+		if errors.Is(err, jetstream.ErrNoObjectsFound) {
+			out = nil
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		out = make([]Info, len(l))
+		for i, o := range l {
+			out[i] = infoOf(o)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Op is what happened to a key.
+type Op uint8
+
+// Operations of Events.
+const (
+	OpPut Op = iota + 1
+	OpDelete
+)
+
+func (o Op) String() string {
+	switch o {
+	case OpPut:
+		return "put"
+	case OpDelete:
+		return "delete"
+	}
+	return "?"
+}
+
+// Event is one change of the bucket.
+type Event struct {
+	Key  string
+	Op   Op
+	Info Info
+}
+
+// Watch sends each change of the bucket (from now on) on the returned
+// channel until ctx is done, then closes it. Delivery is in the order the
+// bucket recorded the changes; a slow receiver holds back the watch (it is
+// not dropped).
+func (s *Store) Watch(ctx context.Context) (<-chan Event, error) {
+	var w jetstream.ObjectWatcher
+	err := s.retry(ctx, func(actx context.Context) (err error) {
+		w, err = s.obs.Watch(ctx, jetstream.UpdatesOnly())
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	ch := make(chan Event, 64)
+	go func() {
+		defer close(ch)
+		defer w.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case o, ok := <-w.Updates():
+				if !ok {
+					return
+				}
+				if o == nil {
+					continue
+				}
+				e := Event{Key: o.Name, Op: OpPut, Info: infoOf(o)}
+				if o.Deleted {
+					e.Op = OpDelete
+				}
+				select {
+				case ch <- e:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return ch, nil
+}

@@ -1,0 +1,312 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/internal/sysio"
+	"github.com/tenso-go/tenso/native/tensonats/embedded"
+	"github.com/tenso-go/tenso/native/tensonats/internal/natstest"
+)
+
+func ctxT(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func open(t *testing.T, nc *nats.Conn, bucket string, c Config) *Store {
+	t.Helper()
+	s, err := Open(ctxT(t, 20*time.Second), natstest.JetStream(t, nc), bucket, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func encode(t testing.TB, v tenso.Value, o tenso.Options) []byte {
+	t.Helper()
+	p, err := tenso.Encode(v, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func dense(n int, seed uint64) *tenso.Tensor {
+	r := rand.New(rand.NewPCG(seed, 1))
+	d := make([]byte, n)
+	for i := range d {
+		d[i] = byte(r.Uint32())
+	}
+	return &tenso.Tensor{DType: tenso.Uint8, Shape: []int{n}, Data: d}
+}
+
+// Every golden packet is stored and read back byte for byte, in an
+// aligned buffer; GetValue gives the same value.
+func TestGoldenStore(t *testing.T) {
+	_, nc := natstest.Start(t, embedded.Options{})
+	s := open(t, nc, "golden", Config{ChunkSize: 256})
+	ctx := ctxT(t, 60*time.Second)
+	for _, p := range natstest.Golden(t) {
+		if err := s.Put(ctx, p.Name, p.Data); err != nil {
+			t.Fatalf("%s: %v", p.Name, err)
+		}
+		got, err := s.Get(ctx, p.Name)
+		if err != nil {
+			t.Fatalf("%s: %v", p.Name, err)
+		}
+		if !bytes.Equal(got, p.Data) {
+			t.Fatalf("%s: Get differs from Put", p.Name)
+		}
+		if !sysio.IsAligned(got, 64) {
+			t.Fatalf("%s: Get's buffer is not 64-byte aligned", p.Name)
+		}
+		v, err := s.GetValue(ctx, p.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := tenso.Decode(p.Data)
+		if !bytes.Equal(encode(t, v, tenso.Options{}), encode(t, want, tenso.Options{})) {
+			t.Fatalf("%s: GetValue differs", p.Name)
+		}
+		if err := s.PutValue(ctx, "v/"+p.Name, want, tenso.Options{Integrity: true}); err != nil {
+			t.Fatalf("%s: PutValue: %v", p.Name, err)
+		}
+		got, err = s.Get(ctx, "v/"+p.Name)
+		if err != nil || !bytes.Equal(got, encode(t, want, tenso.Options{Integrity: true})) {
+			t.Fatalf("%s: PutValue then Get: %v", p.Name, err)
+		}
+	}
+	l, err := s.List(ctx)
+	if err != nil || len(l) != 2*len(natstest.Golden(t)) {
+		t.Fatalf("List: %d entries, %v", len(l), err)
+	}
+}
+
+func TestLargeValueZeroCopy(t *testing.T) {
+	_, nc := natstest.Start(t, embedded.Options{})
+	s := open(t, nc, "large", Config{})
+	ctx := ctxT(t, 60*time.Second)
+	v := dense(5<<20+3, 7)
+	if err := s.PutValue(ctx, "big", v, tenso.Options{Integrity: true}); err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(ctx, "big")
+	if err != nil || info.Size != int64(len(encode(t, v, tenso.Options{Integrity: true}))) || info.Chunks < 2 {
+		t.Fatalf("Info %+v, %v", info, err)
+	}
+	p, err := s.Get(ctx, "big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetValue(ctx, "big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.(*tenso.Tensor).Data, v.Data) || !bytes.Equal(p, encode(t, v, tenso.Options{Integrity: true})) {
+		t.Fatal("large value differs")
+	}
+	if !sysio.IsAligned(got.(*tenso.Tensor).Data, 64) {
+		t.Fatal("GetValue's tensor data are not aligned")
+	}
+}
+
+func TestErrors(t *testing.T) {
+	_, nc := natstest.Start(t, embedded.Options{})
+	s := open(t, nc, "errs", Config{})
+	ctx := ctxT(t, 30*time.Second)
+	good := encode(t, dense(100, 1), tenso.Options{Integrity: true})
+	bad := bytes.Clone(good)
+	bad[len(bad)-20] ^= 1
+	for name, p := range map[string][]byte{"junk": []byte("junk"), "checksum": bad, "truncated": good[:50], "empty": nil} {
+		err := s.Put(ctx, "k", p)
+		if !errors.Is(err, ErrBadPacket) {
+			t.Errorf("Put of %s: %v", name, err)
+		}
+	}
+	if _, err := s.Get(ctx, "k"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a refused Put stored something: %v", err)
+	}
+	if _, err := s.Info(ctx, "k"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Info: %v", err)
+	}
+	if err := s.Delete(ctx, "k"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Delete of a missing key: %v", err)
+	}
+	for _, k := range []string{"", "\xff"} {
+		if err := s.Put(ctx, k, good); !errors.Is(err, ErrBadKey) {
+			t.Fatalf("Put key %q: %v", k, err)
+		}
+		if _, err := s.Get(ctx, k); !errors.Is(err, ErrBadKey) {
+			t.Fatalf("Get key %q: %v", k, err)
+		}
+	}
+	if l, err := s.List(ctx); err != nil || len(l) != 0 {
+		t.Fatalf("List of an empty bucket: %v %v", l, err)
+	}
+	if err := s.Put(ctx, "k", good); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, "k"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(ctx, "k"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Get after Delete: %v", err)
+	}
+	small := open(t, nc, "small", Config{MaxValueBytes: 1000})
+	if err := small.PutValue(ctx, "x", dense(2000, 1), tenso.Options{}); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("over MaxValueBytes: %v", err)
+	}
+	if _, err := Open(ctx, natstest.JetStream(t, nc), "bad name!", Config{}); err == nil {
+		t.Fatal("Open of an invalid bucket name")
+	}
+	nc2 := natstest.Connect(t, nc.ConnectedUrl())
+	s2 := open(t, nc2, "errs", Config{})
+	nc2.Close()
+	start := time.Now()
+	if _, err := s2.Get(ctxT(t, 5*time.Second), "k"); err == nil || time.Since(start) > 4*time.Second {
+		t.Fatalf("Get on a closed connection: %v after %v", err, time.Since(start))
+	}
+}
+
+func TestTTL(t *testing.T) {
+	_, nc := natstest.Start(t, embedded.Options{})
+	s := open(t, nc, "ttl", Config{TTL: time.Second})
+	ctx := ctxT(t, 30*time.Second)
+	if err := s.PutValue(ctx, "k", dense(10, 1), tenso.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(ctx, "k"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		_, err := s.Info(ctx, "k")
+		if errors.Is(err, ErrNotFound) {
+			break
+		}
+		if err != nil || time.Now().After(deadline) {
+			t.Fatalf("value still there %v after its 1 s TTL: %v", 15*time.Second, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if _, err := s.Get(ctx, "k"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Get after expiry: %v", err)
+	}
+}
+
+func TestWatch(t *testing.T) {
+	_, nc := natstest.Start(t, embedded.Options{})
+	s := open(t, nc, "watch", Config{})
+	ctx := ctxT(t, 30*time.Second)
+	if err := s.PutValue(ctx, "before", dense(1, 1), tenso.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	wctx, stop := context.WithCancel(ctx)
+	ev, err := s.Watch(wctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := open(t, natstest.Connect(t, nc.ConnectedUrl()), "watch", Config{})
+	if err := other.PutValue(ctx, "a", dense(300, 1), tenso.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Delete(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []Event{{Key: "a", Op: OpPut}, {Key: "a", Op: OpDelete}} {
+		select {
+		case e := <-ev:
+			if e.Key != want.Key || e.Op != want.Op {
+				t.Fatalf("event %d: %v %q, want %v %q", i, e.Op, e.Key, want.Op, want.Key)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("event %d not received", i)
+		}
+	}
+	stop()
+	for range ev { // closed once the context is done
+	}
+}
+
+// A client cut in the middle of a large Put leaves the previous value,
+// whole, and no part of the new one.
+func TestCutMidPut(t *testing.T) {
+	srv, nc := natstest.Start(t, embedded.Options{})
+	s := open(t, nc, "cut", Config{ChunkSize: 64 << 10})
+	ctx := ctxT(t, 60*time.Second)
+	old := encode(t, dense(1<<20, 1), tenso.Options{Integrity: true})
+	if err := s.Put(ctx, "k", old); err != nil {
+		t.Fatal(err)
+	}
+	CutMidPut(t, srv.ClientURL(), "cut", "k", 20<<20)
+	got, err := s.Get(ctx, "k")
+	if err != nil || !bytes.Equal(got, old) {
+		t.Fatalf("after a cut Put: %v (equal to the old value: %v)", err, bytes.Equal(got, old))
+	}
+	CutMidPut(t, srv.ClientURL(), "cut", "new", 20<<20)
+	if _, err := s.Get(ctx, "new"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a cut Put of a new key is visible: %v", err)
+	}
+	if l, _ := s.List(ctx); len(l) != 1 {
+		t.Fatalf("List after cut puts: %+v", l)
+	}
+}
+
+// CutMidPut starts a Put of an n-byte value to bucket/key on its own
+// connection and closes that connection once some of its chunks are in the
+// stream, before the put is acknowledged.
+func CutMidPut(t *testing.T, url, bucket, key string, n int) {
+	t.Helper()
+	nc := natstest.Connect(t, url, nats.NoReconnect())
+	s := open(t, nc, bucket, Config{ChunkSize: 64 << 10})
+	watcher := natstest.Connect(t, url)
+	js := natstest.JetStream(t, watcher)
+	ctx := ctxT(t, 60*time.Second)
+	str, err := js.Stream(ctx, "OBJ_"+bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	si, err := str.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := si.State.Msgs
+	done := make(chan error, 1)
+	go func() { done <- s.PutValue(ctx, key, dense(n, 9), tenso.Options{Integrity: true}) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		si, err := str.Info(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if si.State.Msgs > before+4 {
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("the put finished (%v) before it could be cut", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no chunk of the put arrived in 30 s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	nc.Close()
+	cut := time.Now()
+	err = <-done
+	t.Logf("cut Put returned after %v: %v", time.Since(cut), err)
+	if err == nil {
+		t.Fatal("a Put cut before its acknowledgement returned nil")
+	} else if !errors.Is(err, nats.ErrConnectionClosed) {
+		t.Logf("cut Put: %v", err)
+	}
+}
