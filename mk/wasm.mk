@@ -47,8 +47,9 @@ $(WASM_OUT): $(WASM_SRCS) $(WASM_STAMP)
 $(WASM_EMBED): $(WASM_OUT)
 	cp $< $@
 
-bin/tenso: wasm $(shell find cmd web-demo -name '*.go' 2>/dev/null) $(wildcard web-demo/static/*)
-	$(GO) build -o $@ ./cmd/tenso
+# cmd/tenso is its own module (mk/cli.mk): build it from its directory.
+bin/tenso: wasm $(shell find cmd web-demo native/tensonats -name '*.go' 2>/dev/null) cmd/tenso/go.mod cmd/tenso/go.sum $(wildcard web-demo/static/*)
+	cd cmd/tenso && $(GO) build -o $(CURDIR)/$@ .
 
 demo: bin/tenso
 	./bin/tenso demo
