@@ -47,8 +47,10 @@ if (globalThis.Float16Array) {
   const F16 = globalThis.Float16Array;
   FACTORIES.set(F16, (b, o, n) => new F16(b, o, n));
 }
-const DTYPE_CODE = Object.fromEntries(
-  DTYPES.map((d, i) => [d && d[0], i]).filter((e) => e[0]),
+// (No prototype: a dtype such as "constructor" is unknown, not a function.)
+const DTYPE_CODE = Object.assign(
+  Object.create(null),
+  Object.fromEntries(DTYPES.map((d, i) => [d && d[0], i]).filter((e) => e[0])),
 );
 const SCHEMES = ["per_tensor", "per_channel", "per_group"];
 const KIND = {
@@ -473,7 +475,8 @@ class Builder {
       case "dense": {
         const dtype = v.dtype || dtypeOf(v.data);
         const code = DTYPE_CODE[dtype];
-        if (!code || code > 15) throw new TensoError(`tenso: invalid argument: dtype ${dtype} is not dense`, "invalid", -1);
+        // A known dtype that is not dense is Go's to refuse (Encode's text).
+        if (code === undefined) throw new TensoError(`tenso: invalid argument: unknown dtype ${dtype}`, "invalid", -1);
         this.words.push(KIND.dense, code);
         this.shape(v.shape || [v.data.length]);
         this.ref(bytesOf(v.data));
@@ -606,25 +609,298 @@ function takeResult() {
   return new Uint8Array(memory.buffer.slice(ptr, ptr + len));
 }
 
+const NO_OPTIONS = Object.freeze({});
+
+function flagsOf(o) {
+  return (o.integrity ? 1 : 0) | (o.compress ? 2 : 0);
+}
+
+// alignOf is options.alignment as the integer Go's Options.Alignment takes
+// (0: the default, 64); Go judges its value.
+function alignOf(o) {
+  const a = o.alignment;
+  if (a === undefined || a === null || a === 0) return 0;
+  if (!Number.isSafeInteger(a)) throw new TensoError(`tenso: invalid argument: alignment ${a} is not an integer`, "invalid", -1);
+  return a;
+}
+
+// ---- dense packets: the header from the module, the body copied once ----
+//
+// An uncompressed dense packet is the header Go's writer produces
+// (tenso_dense_header), the body, and with integrity the body's XXH3-64
+// (tenso_xxh3). The header bytes are cached per dtype, shape and options
+// (bounded; headers over HEADER_KEEP_MAX bytes, from huge alignments, are
+// not kept), so a stream of same-shaped tensors calls into wasm only to
+// hash. Every check is the module's: a header is cached only once Go has
+// accepted its dtype, shape and options, and a body whose length is not the
+// one Go computed goes through tenso_encode for Encode's own error.
+
+const HEADER_CACHE_MAX = 128;
+const HEADER_KEEP_MAX = 4096;
+const headerCache = new Map();
+let lastHeader = null;
+
+// moduleHeader asks the module for the header of (code, shape, flags,
+// align): the record, null when Encode must give the error (tenso_encode's
+// path), or throws the module's error for a bad dtype or shape.
+function moduleHeader(code, shape, flags, align) {
+  const nd = shape.length;
+  let ptr = prefixPtr;
+  if (8 * nd > Math.max(prefixMax, SMALL)) {
+    crossings++;
+    ptr = ex.tenso_reserve(8 * nd);
+  }
+  views();
+  // Signed 64-bit dims (safe integers): low word, then the high word.
+  for (let i = 0, w = ptr >>> 2; i < nd; i++, w += 2) {
+    const d = shape[i];
+    m32[w] = d >>> 0;
+    m32[w + 1] = Math.floor(d / 4294967296) >>> 0;
+  }
+  crossings++;
+  const rc = ex.tenso_dense_header(code, nd, ptr, flags, align);
+  if (rc === -2) return null;
+  if (rc !== 0) throw fail();
+  views();
+  const s = stateAddr >>> 2;
+  const p = m32[s];
+  const len = m32[s + 1];
+  let size = 0;
+  for (let i = 7; i >= 0; i--) size = size * 256 + m8[p + i];
+  return { code, flags, align, shape: shape.slice(), bytes: m8.slice(p + 8, p + len), hlen: len - 8, size };
+}
+
+// denseHeader returns the cached header record, or the module's.
+function denseHeader(dtype, shape, flags, align) {
+  const code = DTYPE_CODE[dtype];
+  if (code === undefined) return null;
+  let key = code + ":" + flags + ":" + align;
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    if (!Number.isSafeInteger(d)) return null;
+    key += "," + d;
+  }
+  let h = headerCache.get(key);
+  if (h === undefined) {
+    h = moduleHeader(code, shape, flags, align);
+    if (h === null) return null;
+    h.dtype = dtype;
+    if (h.hlen <= HEADER_KEEP_MAX) {
+      if (headerCache.size >= HEADER_CACHE_MAX) headerCache.delete(headerCache.keys().next().value);
+      headerCache.set(key, h);
+    }
+  }
+  return h;
+}
+
+// The byte view of the last small non-Uint8Array body encoded (a view is
+// dearer than copying a 1 KiB body; views of large bodies are not kept, so
+// at most VIEW_KEEP_MAX bytes of the caller's stay reachable).
+const VIEW_KEEP_MAX = 64 << 10;
+let lastData = null;
+let lastView = null;
+
+// fastDense returns the header record of value when it is a dense tensor
+// for the direct path (its body in fastBody), else null: tenso_encode's path.
+let fastBody = null;
+function fastDense(value, o) {
+  if (o.compress) return null;
+  let data = value;
+  let shape;
+  let dtype;
+  if (!ArrayBuffer.isView(value)) {
+    if (value === null || typeof value !== "object") return null;
+    const k = value.kind;
+    if (k !== undefined ? k !== "dense" : value.entries !== undefined || value.strings !== undefined) return null;
+    data = value.data;
+    if (!ArrayBuffer.isView(data)) return null;
+    shape = value.shape;
+    dtype = value.dtype;
+  }
+  if (!shape) shape = [data.length];
+  else if (!Array.isArray(shape)) return null;
+  if (!dtype) dtype = dtypeOf(data);
+  const flags = o.integrity ? 1 : 0;
+  const align = alignOf(o);
+  let h = lastHeader;
+  if (h === null || h.dtype !== dtype || h.flags !== flags || h.align !== align || !sameDims(h.shape, shape)) {
+    h = denseHeader(dtype, shape, flags, align);
+    if (h === null) return null;
+    lastHeader = h;
+  }
+  let body;
+  if (data instanceof Uint8Array) body = data;
+  else if (data === lastData) body = lastView;
+  else {
+    body = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (body.length <= VIEW_KEEP_MAX) {
+      lastData = data;
+      lastView = body;
+    }
+  }
+  // (A cached view of a detached or shrunk buffer has the buffer's new
+  // length, as data does.)
+  if (body.length !== h.size || body.length !== data.byteLength) return null;
+  fastBody = body;
+  return h;
+}
+
+function sameDims(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+// writeDense writes header, body and footer into out at 0.
+function writeDense(out, h, body) {
+  const hl = h.hlen;
+  out.set(h.bytes);
+  out.set(body, hl);
+  if (h.flags & 1) {
+    const n = body.length;
+    crossings++;
+    const ptr = ex.tenso_reserve(n + 8);
+    views();
+    m8.set(body, ptr);
+    crossings++;
+    ex.tenso_xxh3(ptr, n, ptr + n);
+    views();
+    for (let i = 0; i < 8; i++) out[hl + n + i] = m8[ptr + n + i];
+  }
+}
+
+// Packets of up to POOL_MAX bytes are carved from a shared POOL_SIZE-byte
+// ArrayBuffer (8-byte aligned, never reused), as msgpackr's pack and Node's
+// Buffer.allocUnsafe do: a fresh ArrayBuffer costs more than encoding a
+// small tensor. A pool whose buffer was transferred (detached) is replaced.
+const POOL_SIZE = 32 << 10;
+const POOL_MAX = 4 << 10;
+let pool = null;
+let poolAt = POOL_SIZE;
+
+function packetBuffer(n) {
+  if (n > POOL_MAX) return new Uint8Array(n);
+  if (poolAt + n > POOL_SIZE || pool.byteLength === 0) {
+    pool = new ArrayBuffer(POOL_SIZE);
+    poolAt = 0;
+  }
+  const out = new Uint8Array(pool, poolAt, n);
+  poolAt = (poolAt + n + 7) & ~7;
+  return out;
+}
+
+// packetLength is the length of the packet h describes.
+function packetLength(h) {
+  return h.hlen + h.size + (h.flags & 1 ? 8 : 0);
+}
+
+// moduleEncode encodes value through tenso_encode; the packet is at
+// [ptr, ptr + len) of the module's memory until the next call into it.
+function moduleEncode(value, o) {
+  const [ptr, size, align] = place(value, o);
+  crossings++;
+  const rc = ex.tenso_encode(ptr, size, flagsOf(o), align);
+  if (rc !== 0) throw fail();
+  views();
+}
+
+// place describes value in the module's memory for tenso_encode and
+// tenso_encoded_len, whose alignment argument is 32-bit: an alignment
+// outside that range gets the module's verdict on it first.
+function place(value, o) {
+  const align = alignOf(o);
+  if (align < 0 || align > 0xffffffff) {
+    moduleHeader(DTYPE_CODE.uint8, [], 0, align);
+    throw fail();
+  }
+  const b = new Builder();
+  b.value(value);
+  return [...b.place(), align];
+}
+
+function releaseBig(n) {
+  if (n > 1 << 20) {
+    crossings++;
+    ex.tenso_release();
+  }
+}
+
 /**
  * Encodes a value (the shapes decode returns; a bare typed array is a 1-D
  * dense tensor) into a packet. Options: integrity, compress, alignment.
  */
-export function encode(value, options = {}) {
+export function encode(value, options) {
   need();
-  const b = new Builder();
-  b.value(value);
-  const [ptr, size] = b.place();
-  const flags = (options.integrity ? 1 : 0) | (options.compress ? 2 : 0);
-  crossings++;
-  const rc = ex.tenso_encode(ptr, size, flags, options.alignment || 0);
-  if (rc !== 0) throw fail();
-  const out = takeResult();
-  if (out.length > 1 << 20) {
-    crossings++;
-    ex.tenso_release();
+  const o = options || NO_OPTIONS;
+  const h = fastDense(value, o);
+  if (h !== null) {
+    const body = fastBody;
+    fastBody = null;
+    const out = packetBuffer(packetLength(h));
+    writeDense(out, h, body);
+    return out;
   }
+  moduleEncode(value, o);
+  const out = takeResult();
+  releaseBig(out.length);
   return out;
+}
+
+function tooSmall(have, need) {
+  const e = new TensoError(`tenso: invalid argument: the destination has ${have} bytes, the packet needs ${need}`, "invalid", -1);
+  e.needed = need;
+  return e;
+}
+
+/**
+ * Encodes value into dst from its start and returns the packet's length.
+ * A dst shorter than the packet is a TensoError (code "invalid", `needed`
+ * the length) and dst is left unchanged.
+ */
+export function encodeInto(dst, value, options) {
+  need();
+  const out = toBytes(dst);
+  const o = options || NO_OPTIONS;
+  const h = fastDense(value, o);
+  if (h !== null) {
+    const body = fastBody;
+    fastBody = null;
+    const n = packetLength(h);
+    if (out.length < n) throw tooSmall(out.length, n);
+    writeDense(out, h, body);
+    return n;
+  }
+  moduleEncode(value, o);
+  const s = stateAddr >>> 2;
+  const ptr = m32[s];
+  const n = m32[s + 1];
+  if (out.length < n) {
+    releaseBig(n);
+    throw tooSmall(out.length, n);
+  }
+  out.set(m8.subarray(ptr, ptr + n));
+  releaseBig(n);
+  return n;
+}
+
+/**
+ * The exact length of encode(value, options) (Go's EncodedLen): with
+ * compress set, a value holding a dense tensor is an error, since its
+ * length is known only by compressing.
+ */
+export function encodedLength(value, options) {
+  need();
+  const o = options || NO_OPTIONS;
+  const h = fastDense(value, o);
+  if (h !== null) {
+    fastBody = null;
+    return packetLength(h);
+  }
+  const [ptr, size, align] = place(value, o);
+  crossings++;
+  const n = ex.tenso_encoded_len(ptr, size, flagsOf(o), align);
+  if (n < 0) throw fail();
+  return n;
 }
 
 /** Dequantizes a quantized value to float32: (q − zero_point) × scale. */

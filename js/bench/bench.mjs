@@ -1,7 +1,7 @@
 // Node benchmarks of the wasm module, each beside its baseline, measured in
 // the same run (ratios are what to compare; absolute times depend on the
 // machine). Run: make bench-js (or node bench/bench.mjs [--quick]).
-import { init, decode, encode, boundaryCrossings } from "../index.js";
+import { init, decode, encode, encodeInto, encodedLength, boundaryCrossings } from "../index.js";
 import lz4 from "lz4js";
 import xxhash from "xxhash-wasm";
 import { parse as npyParse } from "npyjs";
@@ -120,5 +120,73 @@ const tH64 = measure(() => h64Raw(bigBytes), 1000, 3);
 console.log("");
 report(`XXH3 verify ${BIG >> 20} MiB through the module (decode)`, tVer, `${gbps(BIG, tVer)}, ${(tH64 / tVer).toFixed(2)}× xxhash-wasm h64 throughput`);
 report("  baseline xxhash-wasm h64Raw", tH64, gbps(BIG, tH64));
+
+// 4. Dense encode: the module writes the header (cached per dtype, shape and
+// options), the body is copied once into the output. Baselines: a fresh
+// .slice() of the body's bytes (the least any fresh packet costs), msgpackr
+// pack({shape, data}), and .set() of the body into a reused buffer (the
+// least encodeInto costs). Fresh allocations make these times swing with
+// the garbage collector, so each candidate and its baselines run in
+// alternating short rounds and the ratio is the median of the per-round
+// ratios.
+function interleaved(fns, rounds = quick ? 9 : 21, ms = quick ? 15 : 40) {
+  const run = (fn) => {
+    let n = 0;
+    const t0 = process.hrtime.bigint();
+    const limit = BigInt(ms * 1e6);
+    let t = t0;
+    while (t - t0 < limit) {
+      fn();
+      n++;
+      t = process.hrtime.bigint();
+    }
+    return Number(t - t0) / n;
+  };
+  for (const f of fns) run(f);
+  const res = fns.map(() => []);
+  for (let r = 0; r < rounds; r++) fns.forEach((f, i) => res[i].push(run(f)));
+  const med = (a) => a.slice().sort((x, y) => x - y)[a.length >> 1];
+  return res.map((a) => ({ ns: med(a), ratio: (j) => med(a.map((x, r) => x / res[j][r])) }));
+}
+console.log("");
+const encCases = [
+  ["float32 1 KiB", "float32", [256], new Uint8Array(small.buffer)],
+  ["uint8 96×96×3 (27 KiB)", "uint8", [96, 96, 3], null],
+  ["uint8 720×1280×3 (2.6 MiB)", "uint8", [720, 1280, 3], null],
+];
+for (const c of encCases) {
+  if (c[3] === null) {
+    const n = c[2].reduce((a, b) => a * b, 1);
+    c[3] = new Uint8Array(n).map((_, i) => (i * 31) & 255);
+  }
+}
+for (const [name, dtype, shape, bytes] of encCases) {
+  const data = dtype === "float32" ? new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4) : bytes;
+  const v = { kind: "dense", dtype, shape, data };
+  const dst = new Uint8Array(encodedLength(v) + 64);
+  const body = new Uint8Array(bytes.length);
+  const encCalls = calls(() => encode(v));
+  const [e, i, sl, st, pk] = interleaved([
+    () => encode(v),
+    () => encodeInto(dst, v),
+    () => bytes.slice(),
+    () => body.set(bytes),
+    () => pack({ shape, data }),
+  ]);
+  report(`encode ${name}`, e.ns, `${e.ratio(2).toFixed(2)}× .slice(), ${e.ratio(4).toFixed(2)}× msgpackr pack; ${encCalls} calls into wasm`);
+  report(`encodeInto ${name}, reused buffer`, i.ns, `${i.ratio(3).toFixed(2)}× .set()`);
+  report(`  baseline fresh .slice() ${name}`, sl.ns);
+  report(`  baseline .set() into a reused buffer ${name}`, st.ns);
+  report(`  baseline msgpackr pack({shape, data}) ${name}`, pk.ns);
+}
+{
+  // Integrity: the module hashes the body (XXH3; the body is copied into
+  // its memory once); compression: LZ4 in the module as before.
+  const bytes = encCases[2][3];
+  const v = { kind: "dense", dtype: "uint8", shape: [720, 1280, 3], data: bytes };
+  const [ei, ec, sl] = interleaved([() => encode(v, { integrity: true }), () => encode(v, { compress: true }), () => bytes.slice()], quick ? 5 : 11, 60);
+  report("encode uint8 720×1280×3 (2.6 MiB), integrity", ei.ns, `${ei.ratio(2).toFixed(2)}× .slice(), ${gbps(bytes.length, ei.ns)}`);
+  report("encode uint8 720×1280×3 (2.6 MiB), compress", ec.ns, `${ec.ratio(2).toFixed(2)}× .slice(), ${gbps(bytes.length, ec.ns)}`);
+}
 
 console.log(`\nJSON: ${JSON.stringify(Object.fromEntries(rows.map(([k, v]) => [k.trim(), Math.round(v)])))}`);

@@ -2,7 +2,7 @@
 // compare with the manifest; re-encode every byte_exact packet.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { init, decode, encode, inspect, float16ToFloat32 } from "../index.js";
+import { init, decode, encode, encodeInto, encodedLength, inspect, float16ToFloat32 } from "../index.js";
 import { manifest, golden, sha256, hex } from "./util.js";
 
 before(async () => {
@@ -143,8 +143,22 @@ for (const f of m.files) {
     assert.equal(info.version, f.layout.version);
     assert.equal(info.flags, f.layout.flags);
     if (f.byte_exact) {
-      const out = encode(v, options(f));
+      const o = options(f);
+      const out = encode(v, o);
       assert.equal(hex(out), hex(pkt), `${f.file}: re-encoded bytes differ`);
+      const dst = new Uint8Array(pkt.length + 2);
+      assert.equal(encodeInto(dst.subarray(1), v, o), pkt.length, `${f.file}: encodeInto length`);
+      assert.equal(hex(dst.subarray(1, 1 + pkt.length)), hex(pkt), `${f.file}: encodeInto bytes differ`);
+      if (o.compress) {
+        // Go's EncodedLen: known without compressing only when no dense body is compressed.
+        try {
+          assert.equal(encodedLength(v, o), pkt.length, `${f.file}: encodedLength`);
+        } catch (e) {
+          assert.match(e.message, /known only after compressing/, f.file);
+        }
+      } else {
+        assert.equal(encodedLength(v, o), pkt.length, `${f.file}: encodedLength`);
+      }
     } else {
       // Content round trip through the encoder.
       const again = decode(encode(v, options(f)));
