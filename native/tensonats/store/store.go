@@ -34,6 +34,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -85,6 +86,9 @@ type Config struct {
 	// DefaultAttemptTimeout); a failed attempt is retried until the
 	// operation's context is done.
 	AttemptTimeout time.Duration
+	// OnRetry, if set, is called with the error of each failed attempt
+	// that is retried.
+	OnRetry func(err error)
 }
 
 // Store is a bucket of packets. It is safe for concurrent use.
@@ -170,6 +174,9 @@ func (s *Store) retry(ctx context.Context, op func(context.Context) error) error
 		err := s.attempt(ctx, op)
 		if err == nil || permanent(err) {
 			return err
+		}
+		if s.cfg.OnRetry != nil {
+			s.cfg.OnRetry(err)
 		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("%w (gave up: %w)", err, context.Cause(ctx))
@@ -267,7 +274,7 @@ func (s *Store) put(ctx context.Context, key string, bufs [][]byte, total int64)
 		meta.Opts = &jetstream.ObjectMetaOptions{ChunkSize: uint32(s.cfg.ChunkSize)}
 	}
 	return s.retry(ctx, func(ctx context.Context) error {
-		_, err := s.obs.Put(ctx, meta, &segReader{bufs: bufs})
+		_, err := s.obs.Put(ctx, meta, &segReader{bufs: slices.Clone(bufs)})
 		return err
 	})
 }

@@ -52,7 +52,7 @@ func dense(n int, seed uint64) *tenso.Tensor {
 // aligned buffer; GetValue gives the same value.
 func TestGoldenStore(t *testing.T) {
 	_, nc := natstest.Start(t, embedded.Options{})
-	s := open(t, nc, "golden", Config{ChunkSize: 256})
+	s := open(t, nc, "golden", Config{ChunkSize: 1024, OnRetry: func(err error) { t.Logf("retry: %v", err) }})
 	ctx := ctxT(t, 60*time.Second)
 	for _, p := range natstest.Golden(t) {
 		if err := s.Put(ctx, p.Name, p.Data); err != nil {
