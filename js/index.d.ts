@@ -100,7 +100,7 @@ export interface EncodeOptions {
   integrity?: boolean;
   /** LZ4-compress dense bodies (default false) */
   compress?: boolean;
-  /** body alignment, a power of two (default 64) */
+  /** body alignment, a power of two from 1 to 2^31 (0 or absent: 64) */
   alignment?: number;
 }
 
@@ -127,6 +127,8 @@ export class TensoError extends Error {
   code: "corrupt" | "too_large" | "checksum" | "unsupported" | "unframed" | "invalid" | "other";
   /** byte offset of the bad field, or -1 */
   offset: number;
+  /** encodeInto: the packet's length, when dst was too short */
+  needed?: number;
 }
 
 export type ModuleSource =
@@ -145,7 +147,28 @@ export type ModuleSource =
  */
 export function init(source?: ModuleSource): Promise<void>;
 export function decode(bytes: BufferSource): Value;
+/**
+ * The packet for value, byte for byte what Go's Encode writes. A dense
+ * tensor without compression costs one header written by the wasm module
+ * (cached per dtype, shape and options) and one copy of the body into the
+ * packet; with integrity the module also hashes the body. Packets of up to
+ * 4 KiB are views into a shared 32 KiB ArrayBuffer (as msgpackr's pack and
+ * Node's Buffer.allocUnsafe do): use byteOffset/byteLength, and send
+ * `packet.slice()` to transfer a buffer of its own.
+ */
 export function encode(value: EncodeInput, options?: EncodeOptions): Uint8Array;
+/**
+ * Writes the packet for value at the start of dst and returns its length.
+ * A dst shorter than the packet throws a TensoError (code "invalid",
+ * `needed` the packet's length) and is left unchanged.
+ */
+export function encodeInto(dst: BufferSource, value: EncodeInput, options?: EncodeOptions): number;
+/**
+ * The exact length encode gives for value (Go's EncodedLen). With compress,
+ * a value holding a dense tensor is an error: its length is known only by
+ * compressing.
+ */
+export function encodedLength(value: EncodeInput, options?: EncodeOptions): number;
 export function inspect(bytes: BufferSource): Info;
 export function dequantize(q: Omit<Quantized, "dequantize" | "kind"> & { kind?: "quantized" }): Float32Array;
 export function float16ToFloat32(bits: Uint16Array | TypedArray): Float32Array;

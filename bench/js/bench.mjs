@@ -131,7 +131,19 @@ if (tenso) {
     else visit(0, v.data);
   };
   const mk = (name, o, note) => codecs.push({ name, note, encode: (c) => { const v = value(c); return () => tenso.encode(v, o); }, decode: dec });
-  mk("tenso", {}, "`encode` (wasm; copies the tensor into wasm memory and the packet out) / `decode` (header parsed in wasm, data a typed-array view on the input when aligned)");
+  mk("tenso", {}, "`encode` (a dense tensor: the header written by the wasm module, cached per dtype and shape, and the body copied once into the packet; a bundle: through wasm memory) / `decode` (header parsed in wasm, data a typed-array view on the input when aligned)");
+  codecs.push({
+    name: "tenso encodeInto",
+    note: "`encodeInto` a reused buffer sized once by `encodedLength` (compare with copy)",
+    encode: (c) => {
+      const v = value(c);
+      const out = new Uint8Array(tenso.encodedLength(v));
+      return () => {
+        tenso.encodeInto(out, v);
+        return out;
+      };
+    },
+  });
   codecs.push({
     name: "tenso decode+touch",
     note: "`decode`, then every element read",

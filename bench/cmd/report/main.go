@@ -470,7 +470,7 @@ func hasCase(rs []bench.Result, c string) bool {
 
 var short = map[string]string{
 	"tenso": "tenso", "tenso append": "append", "tenso writev": "writev",
-	"tenso decode+touch": "dec+touch", "tenso integrity": "integrity", "tenso lz4": "lz4",
+	"tenso decode+touch": "dec+touch", "tenso integrity": "integrity", "tenso lz4": "lz4", "tenso encodeInto": "encodeInto",
 	"arrow ipc": "arrow", "safetensors": "safetens.", "npy (npyio)": "npyio",
 	"msgpack": "msgpack", "gob": "gob", "protobuf": "protobuf", "copy": "copy",
 	// Node.js (bench/js)
