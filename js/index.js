@@ -150,6 +150,7 @@ async function instantiate(source) {
   stateAddr = ex.tenso_state();
   prefixMax = ex.tenso_prefix_max();
   prefixPtr = ex.tenso_alloc(Math.max(prefixMax, SMALL));
+  memoPtr = ex.tenso_alloc(prefixMax);
   return instance;
 }
 
@@ -198,18 +199,36 @@ export function boundaryCrossings() {
 }
 
 // The module's verdict on the last header it accepted on the fast path:
-// the exact header bytes [0, body offset), and what they decode to. A packet
-// starting with the very same bytes (a stream of same-shaped tensors) is
-// the same verdict, so it is served without calling into wasm. This is a
-// memo of the Go parser's answer, not a second parser.
+// the bytes of the packet it read, [0, min(body offset, prefixMax)), and
+// what they decode to. A packet starting with the very same bytes (a stream
+// of same-shaped tensors) gets the same verdict, so it is served without
+// calling into wasm. This is a memo of the Go parser's answer, not a second
+// parser. The bytes are kept in the module's memory at memoPtr (copied there
+// with copyWithin from the prefix the module just read: no allocation).
 let memo = null;
-let memoHeader = new Uint8Array(0); // the header bytes, memo.hlen of them
+let memoPtr = 0;
+
+class Memo {
+  constructor(hlen, off, len, per, make, dtype, shape) {
+    this.hlen = hlen;
+    this.end = off + len;
+    this.off = off;
+    this.len = len;
+    this.count = len / per;
+    this.per = per;
+    this.make = make;
+    this.dtype = dtype;
+    this.shape = shape;
+  }
+}
 
 function memoHit(bytes, total) {
   const m = memo;
   if (m === null || total < m.end) return null;
-  const h = memoHeader;
-  for (let i = m.hlen - 1; i >= 0; i--) if (bytes[i] !== h[i]) return null;
+  views();
+  const h = m8;
+  const n = m.hlen;
+  for (let i = 0, j = memoPtr; i < n; i++, j++) if (bytes[i] !== h[j]) return null;
   return memoValue(m, bytes);
 }
 
@@ -222,27 +241,26 @@ function memoValue(m, bytes) {
   return { kind: "dense", dtype: m.dtype, shape: m.shape.slice(), data };
 }
 
-// remember memoizes a fast-path result (no allocation beyond its shape
-// array and the memo record) and returns the memo.
-function remember(bytes) {
+// The view factory of each dtype code.
+const MAKERS = DTYPES.map((d) => (d && d[1] ? FACTORIES.get(d[1]) : null));
+
+// remember memoizes a fast-path result whose prefix is at prefixPtr (no
+// allocation beyond its shape array and the memo record) and returns the
+// memo.
+function remember() {
   // Layout of a fast-path result: kind, dtype, ndim, dims..., src, off, len.
   let w = m32[stateAddr >>> 2] >>> 2;
   if (m32[w] !== KIND.dense) return (memo = null);
-  const dt = DTYPES[m32[w + 1]];
+  const code = m32[w + 1];
+  const dt = DTYPES[code];
   const ndim = m32[w + 2];
   const shape = new Array(ndim);
   for (let i = 0; i < ndim; i++) shape[i] = m32[w + 3 + i];
   w += 3 + ndim;
   const off = m32[w + 1];
-  const len = m32[w + 2];
-  const per = dt[1].BYTES_PER_ELEMENT;
-  if (memoHeader.length < off) memoHeader = new Uint8Array(Math.max(off, 256));
-  if (off <= 128) for (let i = 0; i < off; i++) memoHeader[i] = bytes[i];
-  else memoHeader.set(bytes.subarray(0, off));
-  return (memo = {
-    hlen: off, end: off + len, off, len, count: len / per, per,
-    make: FACTORIES.get(dt[1]), dtype: dt[0], shape,
-  });
+  const hlen = off < prefixMax ? off : prefixMax;
+  m8.copyWithin(memoPtr, prefixPtr, prefixPtr + hlen);
+  return (memo = new Memo(hlen, off, m32[w + 2], dt[1].BYTES_PER_ELEMENT, MAKERS[code], dt[0], shape));
 }
 
 /**
@@ -264,7 +282,7 @@ export function decode(input) {
     rc = ex.tenso_decode(prefixPtr, prefixMax, total);
     if (rc === 0) {
       views();
-      const m = remember(bytes);
+      const m = remember();
       if (m !== null) return memoValue(m, bytes);
     }
   }

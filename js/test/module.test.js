@@ -7,7 +7,7 @@ import { gzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
 import { WASI_FUNCTIONS } from "../wasi.js";
 import {
-  init, decode, encode, inspect, dequantize, float16ToFloat32, bfloat16ToFloat32, boundaryCrossings,
+  init, decode, encode, inspect, dequantize, float16ToFloat32, bfloat16ToFloat32, boundaryCrossings, TensoError,
 } from "../index.js";
 import { execFileSync } from "node:child_process";
 import { golden, sha256, root } from "./util.js";
@@ -219,6 +219,19 @@ test("header memo: same header served without wasm, anything else goes to wasm",
   const u = decode(shifted.subarray(2));
   assert.notEqual(u.data.buffer, shifted.buffer);
   assert.deepEqual(u.data, data);
+  // A header longer than the prefix the module reads (alignment 4096):
+  // a full decode, a view all the same.
+  const [d4, p4] = f32packet(1000, { alignment: 4096 });
+  assert.deepEqual(decode(p4).data, d4);
+  const v4 = decode(p4);
+  assert.equal(v4.data.buffer, p4.buffer);
+  assert.equal(v4.data.byteOffset, p4.byteOffset + 4096);
+  assert.deepEqual(v4.data, d4);
+  const q4 = p4.slice();
+  q4[10] ^= 1; // the shape
+  c = boundaryCrossings();
+  assert.throws(() => decode(q4), TensoError);
+  assert.ok(boundaryCrossings() > c);
   // Shapes are not shared between results.
   const a = decode(pkt);
   a.shape[0] = 1;
