@@ -1,0 +1,126 @@
+//go:build linux
+
+package store
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/native/tensonats/embedded"
+	"github.com/tenso-go/tenso/native/tensonats/internal/natstest"
+	"github.com/tenso-go/tenso/shm"
+)
+
+func newCache(t *testing.T) *shm.Cache {
+	t.Helper()
+	c, err := shm.CreateCacheBytes(shm.NewName(), 64<<20, shm.CacheOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close(); c.Unlink() })
+	return c
+}
+
+func tensorData(t *testing.T, v tenso.Value) []byte {
+	t.Helper()
+	d, ok := v.(*tenso.Tensor)
+	if !ok {
+		t.Fatalf("value %T", v)
+	}
+	return d.Data
+}
+
+// Another process (the test binary run again, with its own cache, as on
+// another machine) puts and deletes keys; the local copies are dropped and
+// the next Get reads the new value.
+func TestTieredAcrossProcesses(t *testing.T) {
+	srv, nc := natstest.Start(t, embedded.Options{})
+	s := open(t, nc, "tiered", Config{})
+	c := newCache(t)
+	tc, err := NewTiered(s, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	ctx := ctxT(t, 60*time.Second)
+	v1, v2 := dense(1000, 1), dense(1000, 2)
+	if err := tc.PutValue(ctx, "k", v1, tenso.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tc.PutValue(ctx, "k2", v1, tenso.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for i, local := range []bool{false, true} {
+		g, err := tc.Get(ctx, "k")
+		if err != nil || g.Local != local || !g.Valid() || !bytes.Equal(tensorData(t, g.Value), v1.Data) {
+			t.Fatalf("Get %d: local %v (want %v), %v", i, g.Local, local, err)
+		}
+	}
+	if _, err := tc.Get(ctx, "k2"); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"tiered/k", "tiered/k2"} {
+		if ok, _ := c.Contains(k); !ok {
+			t.Fatalf("%s not cached", k)
+		}
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestTieredChild$", "-test.v")
+	cmd.Env = append(os.Environ(), "TENSO_TIERED_CHILD="+srv.ClientURL())
+	out, err := cmd.CombinedOutput()
+	if err != nil || !bytes.Contains(out, []byte("child done")) {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		a, _ := c.Contains("tiered/k")
+		b, _ := c.Contains("tiered/k2")
+		if !a && !b {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("local copies not invalidated 10 s after the other process changed them (k %v, k2 %v)", a, b)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	g, err := tc.Get(ctx, "k")
+	if err != nil || g.Local || !bytes.Equal(tensorData(t, g.Value), v2.Data) {
+		t.Fatalf("Get after the remote Put: local %v, %v", g.Local, err)
+	}
+	if g, err := tc.Get(ctx, "k"); err != nil || !g.Local || !bytes.Equal(tensorData(t, g.Value), v2.Data) {
+		t.Fatalf("second Get after the remote Put: local %v, %v", g.Local, err)
+	}
+	if _, err := tc.Get(ctx, "k2"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Get after the remote Delete: %v", err)
+	}
+}
+
+// TestTieredChild is the other process of TestTieredAcrossProcesses.
+func TestTieredChild(t *testing.T) {
+	url := os.Getenv("TENSO_TIERED_CHILD")
+	if url == "" {
+		t.Skip("run by TestTieredAcrossProcesses")
+	}
+	nc := natstest.Connect(t, url)
+	s := open(t, nc, "tiered", Config{})
+	tc, err := NewTiered(s, newCache(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	ctx := ctxT(t, 30*time.Second)
+	if g, err := tc.Get(ctx, "k"); err != nil || !bytes.Equal(tensorData(t, g.Value), dense(1000, 1).Data) {
+		t.Fatalf("child Get: %v", err)
+	}
+	if err := tc.PutValue(ctx, "k", dense(1000, 2), tenso.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tc.Delete(ctx, "k2"); err != nil {
+		t.Fatal(err)
+	}
+	t.Log("child done")
+}
