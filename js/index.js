@@ -134,7 +134,11 @@ async function instantiate(source) {
       }
     }
     if (bytes && typeof bytes.then === "function") bytes = await bytes;
-    if (typeof Response !== "undefined" && bytes instanceof Response) {
+    // Bytes go straight to instantiate. Only anything else is asked whether
+    // it is a Response: in Node the first mention of the global Response
+    // loads its fetch implementation (undici), ~50 ms of start-up.
+    const isBytes = bytes instanceof ArrayBuffer || ArrayBuffer.isView(bytes);
+    if (!isBytes && typeof Response !== "undefined" && bytes instanceof Response) {
       if (WebAssembly.instantiateStreaming && bytes.headers.get("content-type") === "application/wasm") {
         ({ instance } = await WebAssembly.instantiateStreaming(bytes, imports));
       } else {

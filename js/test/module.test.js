@@ -59,6 +59,15 @@ test("init twice and with a compiled Module (edge runtimes)", async () => {
   assert.deepEqual(fresh.decode(golden("dense_f32.tenso")).shape, [3, 4]);
 });
 
+test("init in Node does not load the fetch implementation (undici, ~50 ms of start-up)", () => {
+  const src = `const m = await import(${JSON.stringify(new URL("../index.js", import.meta.url).href)});
+await m.init();
+m.decode(new Uint8Array(${JSON.stringify(Array.from(golden("dense_f32.tenso")))}));
+console.log(JSON.stringify(process.moduleLoadList.filter((x) => /undici/.test(x))));`;
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", src], { encoding: "utf8", timeout: 60_000 });
+  assert.deepEqual(JSON.parse(out), []);
+});
+
 function f32packet(n, options) {
   const data = new Float32Array(n);
   for (let i = 0; i < n; i++) data[i] = i * 0.5 - 7;
