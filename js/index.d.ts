@@ -69,13 +69,31 @@ export interface Sparse {
   kind: "sparse";
   format: "coo" | "csr" | "csc";
   shape: [number, number];
-  /** dtype of data */
+  /**
+   * Each component is a dense value with its own dtype and shape, as bundle
+   * entries are (a Uint16Array alone cannot tell uint16 from float16 from
+   * bfloat16). encode also takes bare typed arrays (1-D, dtype inferred;
+   * data's dtype from `dtype`).
+   */
+  data: Dense;
+  row?: Dense;
+  col?: Dense;
+  indices?: Dense;
+  indptr?: Dense;
+}
+
+/** What encode takes for a sparse matrix: components as dense values or bare typed arrays. */
+export interface SparseInput {
+  kind: "sparse";
+  format?: "coo" | "csr" | "csc";
+  shape: [number, number];
+  /** the dtype of a bare typed-array data */
   dtype?: DenseDType;
-  data: TypedArray;
-  row?: TypedArray;
-  col?: TypedArray;
-  indices?: TypedArray;
-  indptr?: TypedArray;
+  data: Dense | TypedArray;
+  row?: Dense | TypedArray;
+  col?: Dense | TypedArray;
+  indices?: Dense | TypedArray;
+  indptr?: Dense | TypedArray;
 }
 
 export interface IPCRef {
@@ -91,6 +109,7 @@ export type Value = Dense | Quantized | StringTensor | Ragged | Bundle | Sparse 
 /** What encode accepts: a Value (dequantize may be absent), or a bare typed array (1-D dense). */
 export type EncodeInput =
   | Value
+  | SparseInput
   | Omit<Quantized, "dequantize">
   | (Omit<Dense, "kind" | "dtype"> & { kind?: "dense"; dtype?: DenseDType })
   | TypedArray;

@@ -418,13 +418,15 @@ class Reader {
       case KIND.sparse_csc: {
         const format = ["coo", "csr", "csc"][kind - KIND.sparse_coo];
         const shape = [this.word(), this.word()];
+        // Each component a dense value, as bundle entries are: its dtype
+        // (uint16 vs float16 vs bfloat16) travels with it.
         this.word();
         const d = this.dense();
         this.word();
-        const a = this.dense().data;
+        const a = this.dense();
         this.word();
-        const b = this.dense().data;
-        const v = { kind: "sparse", format, shape, dtype: d.dtype, data: d.data };
+        const b = this.dense();
+        const v = { kind: "sparse", format, shape, data: d };
         if (format === "coo") {
           v.row = a;
           v.col = b;
@@ -560,7 +562,10 @@ class Builder {
       case "sparse": {
         const format = v.format || "coo";
         this.words.push(KIND["sparse_" + format], v.shape[0], v.shape[1]);
-        const comp = (data, dtype) => this.value({ kind: "dense", dtype: dtype || dtypeOf(data), shape: [data.length], data }, depth + 1);
+        // A component is a dense value, or (as before) a bare typed array:
+        // a 1-D tensor of its own dtype (data's given by v.dtype).
+        const comp = (c, dtype) =>
+          this.value(ArrayBuffer.isView(c) ? { kind: "dense", dtype: dtype || dtypeOf(c), shape: [c.length], data: c } : c, depth + 1);
         comp(v.data, v.dtype);
         if (format === "coo") {
           comp(v.row);

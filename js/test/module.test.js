@@ -135,13 +135,38 @@ test("round trips of every kind through encode/decode", () => {
         assert.deepEqual(Array.from(v.splits), [0n, 2n, 3n]);
         assert.deepEqual(Array.from(v.flat.data), [1, 2, 3]);
       } else if (c.format === "csr") {
-        assert.deepEqual(Array.from(v.indptr), [0, 1, 2]);
-        assert.deepEqual(Array.from(v.data), [5, 6]);
+        assert.deepEqual(Array.from(v.indptr.data), [0, 1, 2]);
+        assert.deepEqual(Array.from(v.data.data), [5, 6]);
+        assert.equal(v.data.dtype, "float32");
       } else {
-        assert.deepEqual(Array.from(v.col), [2]);
+        assert.deepEqual(Array.from(v.col.data), [2]);
       }
     }
   }
+  // Sparse components are dense values: a bfloat16 matrix stays bfloat16
+  // (its Uint16Array alone would say nothing), and decode's output encodes
+  // back to the same packet.
+  const bf = {
+    kind: "sparse", format: "coo", shape: [4, 4],
+    data: { kind: "dense", dtype: "bfloat16", shape: [2], data: new Uint16Array([0x3f80, 0xbfc0]) },
+    row: { kind: "dense", dtype: "int64", shape: [2], data: new BigInt64Array([0n, 3n]) },
+    col: { kind: "dense", dtype: "int64", shape: [2], data: new BigInt64Array([1n, 2n]) },
+  };
+  const pbf = encode(bf);
+  const dbf = decode(pbf);
+  for (const k of ["data", "row", "col"]) {
+    assert.equal(dbf[k].kind, "dense");
+    assert.equal(dbf[k].dtype, bf[k].dtype);
+    assert.deepEqual(dbf[k].shape, [2]);
+    assert.deepEqual(Array.from(dbf[k].data), Array.from(bf[k].data));
+  }
+  assert.deepEqual(encode(dbf), pbf);
+  assert.equal("dtype" in dbf, false);
+  // The bare typed arrays of before still encode (data's dtype from dtype).
+  const legacy = { kind: "sparse", format: "coo", shape: [4, 4], dtype: "bfloat16", data: bf.data.data, row: bf.row.data, col: bf.col.data };
+  assert.deepEqual(encode(legacy), pbf);
+  // A component of the wrong dimensionality is Go's error.
+  assert.throws(() => encode({ ...bf, row: { kind: "dense", dtype: "int64", shape: [1, 2], data: new BigInt64Array(2) } }), TensoError);
   // A bare typed array is a 1-D dense tensor.
   assert.deepEqual(decode(encode(new Int16Array([1, -1]))).shape, [2]);
 });

@@ -71,8 +71,9 @@ export async function describe(v) {
       return { kind: "bundle", entries };
     }
     case "sparse": {
-      const d = { kind: "sparse", format: v.format, shape: v.shape, data: await typed(v.data, v.dtype) };
-      for (const k of v.format === "coo" ? ["row", "col"] : ["indices", "indptr"]) d[k] = await typed(v[k]);
+      // Each component is a dense value (js/ decodes them with their dtype).
+      const d = { kind: "sparse", format: v.format, shape: v.shape, data: await typed(v.data.data, v.data.dtype) };
+      for (const k of v.format === "coo" ? ["row", "col"] : ["indices", "indptr"]) d[k] = await typed(v[k].data, v[k].dtype);
       return d;
     }
     case "ipc_ref":
