@@ -295,7 +295,7 @@ func TestCLIPredictMessages(t *testing.T) {
 // "tenso: " first, no wrapped library prefix after it.
 func oneLine(line string) bool {
 	return strings.HasPrefix(line, "tenso: ") && !strings.Contains(line, "\n") &&
-		!regexp.MustCompile(`(^tenso: |: )(tenso|tensohttp|tensogrpc): `).MatchString(line) && !strings.Contains(line, "tensohttp")
+		!regexp.MustCompile(`(^tenso: |: )(tenso|tensohttp|tensogrpc|tensonats|tenso/store|tenso/embedded): `).MatchString(line) && !strings.Contains(line, "tensohttp")
 }
 
 func TestErrorLine(t *testing.T) {
@@ -304,6 +304,8 @@ func TestErrorLine(t *testing.T) {
 		{"f.tenso: tenso: bad magic (magic at offset 0)", "tenso: f.tenso: bad magic (magic at offset 0)"},
 		{"tensohttp: POST /infer: tenso: tenso: x", "tenso: POST /infer: x"},
 		{"tensogrpc: rpc error", "tenso: rpc error"},
+		{"put b/k: tenso/store: key not found: \"k\"", "tenso: put b/k: key not found: \"k\""},
+		{"tenso/embedded: invalid server options: x", "tenso: invalid server options: x"},
 		{"a\nb", "tenso: a b"},
 		{"tensors: 3", "tenso: tensors: 3"},
 	} {

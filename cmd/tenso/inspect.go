@@ -72,6 +72,29 @@ func readInput(name string) ([]byte, error) {
 	return os.ReadFile(name)
 }
 
+// readPacket reads the file name ("-": stdin), which must hold exactly one
+// valid packet (its XXH3 footer checked when it has one, no byte after
+// it); the error is about the file (fileError) and says so when it is a
+// file `tenso convert` reads.
+func readPacket(name string) ([]byte, error) {
+	data, err := readInput(name)
+	if err != nil {
+		return nil, fileError(name, err)
+	}
+	_, n, err := tenso.DecodePrefix(data, tenso.Limits{})
+	if err != nil {
+		if hint := notTenso(name, data); hint != nil {
+			err = hint
+		}
+		return nil, fileError(name, err)
+	}
+	if n != len(data) {
+		return nil, fileError(name, fmt.Errorf("%s after the packet's %s: the file must hold one packet (`tenso inspect %s` lists them)",
+			count(len(data)-n, "byte"), count(n, "byte"), name))
+	}
+	return data, nil
+}
+
 // fileVerb is the shared body of inspect and verify: "VERB [--json]
 // FILE...". It reads every named file ("-": stdin) and runs check on its
 // contents (or on the read error), printing one "tenso: FILE: …" line for

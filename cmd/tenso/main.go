@@ -1,5 +1,6 @@
-// Command tenso inspects, verifies and converts Tenso packets, and serves
-// the web demo and a test inference endpoint.
+// Command tenso inspects, verifies and converts Tenso packets, serves the
+// web demo and a test inference endpoint, runs an embedded NATS server and
+// keeps packets in a JetStream store.
 //
 // Every verb behaves the same way: -h or --help prints its usage and exits
 // 0, an unknown flag prints the error and the usage and exits 2, flags may
@@ -129,9 +130,9 @@ func badUsage(fs *flag.FlagSet, msg string) int {
 }
 
 // libPrefix matches the package prefixes of the errors the CLI wraps
-// ("tenso: ", "tensohttp: ", "tensogrpc: "), at the start of the message or
-// after a wrapping "…: ".
-var libPrefix = regexp.MustCompile(`(^|: )(?:tenso|tensohttp|tensogrpc): `)
+// ("tenso: ", "tensohttp: ", "tensogrpc: ", "tensonats: ", "tenso/store: ",
+// "tenso/embedded: "), at the start of the message or after a wrapping "…: ".
+var libPrefix = regexp.MustCompile(`(^|: )(?:tenso|tensohttp|tensogrpc|tensonats|tenso/store|tenso/embedded): `)
 
 // errorLine renders err as one line with exactly one "tenso: " prefix: the
 // prefixes of wrapped library errors are dropped (one place for every

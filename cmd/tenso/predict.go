@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -46,18 +45,9 @@ func runPredict(args []string) int {
 		return badUsage(fs, fmt.Sprintf("predict: want URL and FILE, got %s", count(len(pos), "operand")))
 	}
 	target, file := pos[0], pos[1]
-	var packet []byte
-	var err error
-	if file == "-" {
-		packet, err = io.ReadAll(os.Stdin)
-	} else {
-		packet, err = os.ReadFile(file)
-	}
+	packet, err := readPacket(file)
 	if err != nil {
-		return failFile(file, err)
-	}
-	if _, err := tenso.Decode(packet); err != nil {
-		return failFile(file, err)
+		return fail(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()

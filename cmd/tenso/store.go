@@ -1,0 +1,296 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/tenso-go/tenso/native/tensonats/store"
+)
+
+func init() {
+	register("store", "put, get, list and remove packets in a replicated JetStream bucket (put|get|ls|rm)", runStore)
+}
+
+// storeVerbs are the subcommands of `tenso store`.
+var storeVerbs = map[string]func(args []string) int{
+	"put": storePut,
+	"get": storeGet,
+	"ls":  storeLs,
+	"rm":  storeRm,
+}
+
+const storeSynopsis = "put|get|ls|rm [-nats URLS] ...\n\n" +
+	"  tenso store put [-nats URLS] [-replicas N] [-ttl DURATION] BUCKET KEY FILE\n" +
+	"  tenso store get [-nats URLS] BUCKET KEY [-o OUT]\n" +
+	"  tenso store ls  [-nats URLS] [-l] BUCKET\n" +
+	"  tenso store rm  [-nats URLS] BUCKET KEY"
+
+func runStore(args []string) int {
+	if len(args) > 0 {
+		if fn, ok := storeVerbs[args[0]]; ok {
+			return fn(args[1:])
+		}
+	}
+	fs := newFlags("store", storeSynopsis,
+		"Keeps packets in a JetStream object-store bucket, on `tenso nats-server` or any\n"+
+			"NATS cluster with JetStream (-nats, default "+defaultNATS+"). A value is\n"+
+			"stored whole or not at all; put returns once the replicas hold it; get checks\n"+
+			"the store's digest and the packet. `tenso store VERB -h` describes each verb.")
+	pos, status, ok := parseArgs(fs, args)
+	if !ok {
+		return status
+	}
+	if len(pos) == 0 {
+		return badUsage(fs, "store: name a verb: put, get, ls or rm")
+	}
+	return badUsage(fs, fmt.Sprintf("store: unknown verb %q (want put, get, ls or rm)", pos[0]))
+}
+
+// storeCmd is what every store verb shares: its flags, the operand count,
+// the connection and the bucket.
+type storeCmd struct {
+	fs   *flag.FlagSet
+	nats natsFlags
+}
+
+func newStoreCmd(verb, synopsis, description string) *storeCmd {
+	fs := newFlags("store "+verb, synopsis, description)
+	return &storeCmd{fs: fs, nats: addNATSFlags(fs, "how long the command may take, retries during a leader election included")}
+}
+
+// parse parses args and checks that there are n operands named by what.
+func (c *storeCmd) parse(args []string, what ...string) ([]string, []string, int, bool) {
+	pos, status, ok := parseArgs(c.fs, args)
+	if !ok {
+		return nil, nil, status, false
+	}
+	if len(pos) != len(what) {
+		return nil, nil, badUsage(c.fs, fmt.Sprintf("%s: want %s, got %s", c.fs.Name(), strings.Join(what, " "), count(len(pos), "operand"))), false
+	}
+	urls, err := c.nats.servers()
+	if err != nil {
+		return nil, nil, badUsage(c.fs, c.fs.Name()+": "+err.Error()), false
+	}
+	return pos, urls, 0, true
+}
+
+// bucketMode says how open treats a bucket that does not exist yet, and
+// which of the bucket's settings the command sets.
+type bucketMode struct {
+	create      bool // put: create it; the others: a missing bucket is an error
+	setReplicas bool
+	setTTL      bool
+	replicas    int
+	ttl         time.Duration
+}
+
+// open connects and opens bucket. An existing bucket keeps its settings
+// (replicas, TTL, storage, size bound) unless the command sets them:
+// store.Open creates or updates a bucket to its Config, and a get must not
+// turn an R3 bucket into R1.
+func (c *storeCmd) open(ctx context.Context, urls []string, bucket string, m bucketMode) (*store.Store, func(), error) {
+	nc, err := c.nats.connect(urls, "tenso "+c.fs.Name())
+	if err != nil {
+		return nil, nil, err
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, nil, err
+	}
+	cfg := store.Config{Replicas: m.replicas, TTL: m.ttl}
+	obs, err := js.ObjectStore(ctx, bucket)
+	switch {
+	case errors.Is(err, jetstream.ErrBucketNotFound) && m.create:
+	case errors.Is(err, jetstream.ErrBucketNotFound):
+		nc.Close()
+		return nil, nil, fmt.Errorf("bucket %q not found", bucket)
+	case errors.Is(err, jetstream.ErrInvalidStoreName):
+		nc.Close()
+		return nil, nil, fmt.Errorf("bucket %q: a bucket name is letters, digits, '-' and '_'", bucket)
+	case err != nil:
+		nc.Close()
+		return nil, nil, fmt.Errorf("bucket %q: %w", bucket, err)
+	default:
+		st, err := obs.Status(ctx)
+		if err != nil {
+			nc.Close()
+			return nil, nil, fmt.Errorf("bucket %q: %w", bucket, err)
+		}
+		if !m.setReplicas {
+			cfg.Replicas = st.Replicas()
+		}
+		if !m.setTTL {
+			cfg.TTL = st.TTL()
+		}
+		cfg.Description = st.Description()
+		cfg.Memory = st.Storage() == jetstream.MemoryStorage
+		if bs, ok := st.(*jetstream.ObjectBucketStatus); ok && bs.StreamInfo() != nil && bs.StreamInfo().Config.MaxBytes > 0 {
+			cfg.MaxBytes = bs.StreamInfo().Config.MaxBytes
+		}
+	}
+	s, err := store.Open(ctx, js, bucket, cfg)
+	if err != nil {
+		nc.Close()
+		return nil, nil, err
+	}
+	return s, nc.Close, nil
+}
+
+func (c *storeCmd) context() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), *c.nats.timeout)
+}
+
+func storePut(args []string) int {
+	c := newStoreCmd("put", "[-nats URLS] [-replicas N] [-ttl DURATION] BUCKET KEY FILE",
+		"Stores the packet in FILE (\"-\": stdin) under KEY in BUCKET, creating the bucket\n"+
+			"if needed. FILE is checked first: a file that is not one valid packet exits 1\n"+
+			"and nothing is stored. Exits 0 only once the bucket's replicas have\n"+
+			"acknowledged the whole value; an interrupted put leaves the previous value.")
+	replicas := c.fs.Int("replicas", 1, "copies in the cluster (1 to 5) when the bucket is created or changed; an existing bucket keeps its own without the flag")
+	ttl := c.fs.Duration("ttl", 0, "values of the bucket expire after this long (0: never); an existing bucket keeps its own without the flag")
+	pos, urls, status, ok := c.parse(args, "BUCKET", "KEY", "FILE")
+	if !ok {
+		return status
+	}
+	set := map[string]bool{}
+	c.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if *replicas < 1 || *replicas > 5 {
+		return badUsage(c.fs, fmt.Sprintf("store put: -replicas %d: want 1 to 5", *replicas))
+	}
+	if *ttl < 0 {
+		return badUsage(c.fs, fmt.Sprintf("store put: -ttl %v: want a duration of 0 or more", *ttl))
+	}
+	bucket, key, file := pos[0], pos[1], pos[2]
+	packet, err := readPacket(file)
+	if err != nil {
+		return fail(err) // before connecting: nothing is stored
+	}
+	ctx, cancel := c.context()
+	defer cancel()
+	s, closeConn, err := c.open(ctx, urls, bucket, bucketMode{create: true, setReplicas: set["replicas"], setTTL: set["ttl"], replicas: *replicas, ttl: *ttl})
+	if err != nil {
+		return fail(err)
+	}
+	defer closeConn()
+	if err := s.Put(ctx, key, packet); err != nil {
+		return fail(fmt.Errorf("put %s/%s: %w", bucket, key, err))
+	}
+	fmt.Printf("%s/%s: %s stored\n", bucket, key, count(len(packet), "byte"))
+	return 0
+}
+
+func storeGet(args []string) int {
+	c := newStoreCmd("get", "[-nats URLS] BUCKET KEY [-o OUT]",
+		"Writes the packet stored under KEY in BUCKET, byte for byte, to OUT (default\n"+
+			"\"-\": stdout) after checking the store's digest and the packet. A missing key\n"+
+			"exits 1; OUT is then left as it was.")
+	out := c.fs.String("o", "-", "write the packet to this file (\"-\": stdout)")
+	pos, urls, status, ok := c.parse(args, "BUCKET", "KEY")
+	if !ok {
+		return status
+	}
+	bucket, key := pos[0], pos[1]
+	ctx, cancel := c.context()
+	defer cancel()
+	s, closeConn, err := c.open(ctx, urls, bucket, bucketMode{})
+	if err != nil {
+		return fail(err)
+	}
+	defer closeConn()
+	p, err := s.Get(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return fail(fmt.Errorf("get %s/%s: no such key", bucket, key))
+	}
+	if err != nil {
+		return fail(fmt.Errorf("get %s/%s: %w", bucket, key, err))
+	}
+	if *out == "-" {
+		if _, err := os.Stdout.Write(p); err != nil {
+			return fail(err)
+		}
+		return 0
+	}
+	if err := os.WriteFile(*out, p, 0o644); err != nil {
+		return fail(fileError(*out, err))
+	}
+	return 0
+}
+
+func storeLs(args []string) int {
+	c := newStoreCmd("ls", "[-nats URLS] [-l] BUCKET",
+		"Lists the keys of BUCKET, one a line, in order; -l adds each value's size in\n"+
+			"bytes, chunk count and time of the put (RFC 3339, UTC).")
+	long := c.fs.Bool("l", false, "long format: KEY SIZE CHUNKS MODIFIED, tab-separated")
+	pos, urls, status, ok := c.parse(args, "BUCKET")
+	if !ok {
+		return status
+	}
+	ctx, cancel := c.context()
+	defer cancel()
+	s, closeConn, err := c.open(ctx, urls, pos[0], bucketMode{})
+	if err != nil {
+		return fail(err)
+	}
+	defer closeConn()
+	infos, err := s.List(ctx)
+	if err != nil {
+		return fail(fmt.Errorf("ls %s: %w", pos[0], err))
+	}
+	w := bufio.NewWriter(os.Stdout)
+	for _, in := range sortedInfos(infos) {
+		if *long {
+			fmt.Fprintf(w, "%s\t%d\t%d\t%s\n", in.Key, in.Size, in.Chunks, in.Modified.UTC().Format(time.RFC3339))
+		} else {
+			io.WriteString(w, in.Key+"\n")
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return fail(err)
+	}
+	return 0
+}
+
+func sortedInfos(in []store.Info) []store.Info {
+	out := slices.Clone(in)
+	slices.SortFunc(out, func(a, b store.Info) int { return strings.Compare(a.Key, b.Key) })
+	return out
+}
+
+func storeRm(args []string) int {
+	c := newStoreCmd("rm", "[-nats URLS] BUCKET KEY",
+		"Removes the value under KEY from BUCKET. A missing key exits 1.")
+	pos, urls, status, ok := c.parse(args, "BUCKET", "KEY")
+	if !ok {
+		return status
+	}
+	bucket, key := pos[0], pos[1]
+	ctx, cancel := c.context()
+	defer cancel()
+	s, closeConn, err := c.open(ctx, urls, bucket, bucketMode{})
+	if err != nil {
+		return fail(err)
+	}
+	defer closeConn()
+	// Info first: the object store accepts the delete of a key that is
+	// already gone.
+	_, err = s.Info(ctx, key)
+	if err == nil {
+		err = s.Delete(ctx, key)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return fail(fmt.Errorf("rm %s/%s: no such key", bucket, key))
+	} else if err != nil {
+		return fail(fmt.Errorf("rm %s/%s: %w", bucket, key, err))
+	}
+	return 0
+}
