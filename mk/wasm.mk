@@ -1,9 +1,12 @@
 # WebAssembly module, npm package, wazero host and web demo.
 #
 #   make wasm       build js/tenso.wasm (and the copy wasm/host embeds)
-#   make demo       build the module and serve the web demo on 127.0.0.1
+#   make demo       build the module and serve the web demo on 127.0.0.1, with
+#                   its live panel (an embedded NATS server, tensors pushed over
+#                   WebSocket)
 #   make test-js    node --test over the golden corpus, bad inputs, size budget
-#   make test-e2e   headless Chromium (playwright-core) against the demo page
+#   make test-e2e   headless Chromium (playwright-core) against the demo page,
+#                   the live panel included
 #   make bench-js   Node benchmarks (decode, LZ4, XXH3) with their baselines
 
 WASM_OUT    := js/tenso.wasm
@@ -51,14 +54,25 @@ $(WASM_EMBED): $(WASM_OUT)
 bin/tenso: wasm $(shell find cmd web-demo native/tensonats -name '*.go' 2>/dev/null) cmd/tenso/go.mod cmd/tenso/go.sum $(wildcard web-demo/static/*)
 	cd cmd/tenso && $(GO) build -o $(CURDIR)/$@ .
 
-demo: bin/tenso
+# The live panel's NATS client: @nats-io/nats-core (web-demo's lockfile)
+# bundled with its dependencies into one ES module the demo serves at
+# /vendor/ (nothing is fetched from the internet when the page runs).
+NATS_BUNDLE := web-demo/build/nats-core.js
+
+$(NATS_BUNDLE): web-demo/nats-client.js web-demo/package-lock.json
+	$(call NPM_CI,web-demo)
+	cd web-demo && ./node_modules/.bin/esbuild nats-client.js --bundle --format=esm --platform=browser \
+		--minify --legal-comments=eof --log-level=warning --outfile=build/nats-core.js
+
+# `tenso demo` starts the embedded NATS server and the live panel's publisher itself.
+demo: bin/tenso $(NATS_BUNDLE)
 	./bin/tenso demo
 
 test-js: wasm
 	$(call NPM_CI,js)
 	cd js && node --test test/*.test.js
 
-test-e2e: bin/tenso
+test-e2e: bin/tenso $(NATS_BUNDLE)
 	$(call NPM_CI,web-demo)
 	cd web-demo && node --test e2e/*.test.js
 

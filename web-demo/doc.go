@@ -11,5 +11,14 @@
 // decoded, and the end-to-end test (e2e/, headless Chromium) requires both
 // to be equal.
 //
+// Its live panel connects to a NATS server's WebSocket listener (Options.Live,
+// served to the page at /api/live), subscribes to a subject and decodes the
+// packets pushed there; the page loads the NATS client from Options.Vendor.
+// This package imports no NATS code: `tenso demo` runs the embedded server
+// and the publisher, and records each frame's description (Live.Expect) for
+// the e2e check. The module is served as application/wasm with a strong ETag
+// and Cache-Control: no-cache, so browsers compile it while it streams in
+// and reuse their cached copy (304) until it is rebuilt.
+//
 // Run it with `tenso demo` (or `make demo`), which listens on 127.0.0.1.
 package webdemo

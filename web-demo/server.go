@@ -1,7 +1,10 @@
 package webdemo
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,8 +14,10 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/tenso-go/tenso"
 )
@@ -26,7 +31,31 @@ type Options struct {
 	JS fs.FS
 	// GoldenDir, when set, is served to the page too (every *.tenso file).
 	GoldenDir string
+	// Live configures the live panel; the page shows it as off when
+	// Live.WebSocket is "".
+	Live Live
+	// Vendor holds the bundled browser NATS client, nats-core.js (built
+	// from web-demo's node_modules by `make demo`), served at /vendor/.
+	Vendor fs.FS
 }
+
+// Live is the live panel's configuration: the page connects to the NATS
+// WebSocket listener, subscribes to Subject and decodes every message as
+// a packet. This package only tells the page where to look; the server
+// and the publisher are the caller's (cmd/tenso), so that NATS stays out
+// of this module.
+type Live struct {
+	WebSocket string        // ws:// URL of the NATS WebSocket listener
+	Subject   string        // subject the frames are published on
+	Every     time.Duration // publishing period, shown on the page
+	Note      string        // why the panel is off, when WebSocket is ""
+	// Expect, if set, returns the description (Describe) of the frame
+	// published with that number, for the page's and the e2e test's check.
+	Expect func(frame int64) (map[string]any, bool)
+}
+
+// natsClient is the one file of Options.Vendor the page loads.
+const natsClient = "nats-core.js"
 
 type server struct {
 	opts   Options
@@ -65,6 +94,9 @@ func Handler(opts Options) http.Handler {
 	mux.HandleFunc("GET /api/golden", s.apiGolden)
 	mux.HandleFunc("GET /tensors/{file}", s.tensor)
 	mux.HandleFunc("GET /golden/{file}", s.goldenFile)
+	mux.HandleFunc("GET /api/live", s.apiLive)
+	mux.HandleFunc("GET /api/live/expect/{frame}", s.apiLiveExpect)
+	mux.HandleFunc("GET /vendor/{file}", s.vendor)
 	return mux
 }
 
@@ -94,18 +126,84 @@ func (s *server) js(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	b, err := fs.ReadFile(s.opts.JS, name)
+	serveAsset(w, r, s.opts.JS, name)
+}
+
+// serveAsset serves file name of fsys as a browser can cache it: its type
+// (application/wasm for the module, so that WebAssembly.instantiateStreaming
+// compiles it as it arrives), a strong ETag of its content, and
+// Cache-Control: no-cache: the browser keeps the response (and, for wasm,
+// its compiled code) and revalidates it, getting 304 Not Modified until
+// the file is rebuilt.
+func serveAsset(w http.ResponseWriter, r *http.Request, fsys fs.FS, name string) {
+	if fsys == nil {
+		http.NotFound(w, r)
+		return
+	}
+	b, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusNotFound)
 		return
+	}
+	var mod time.Time
+	if fi, err := fs.Stat(fsys, name); err == nil {
+		mod = fi.ModTime()
 	}
 	if strings.HasSuffix(name, ".wasm") {
 		w.Header().Set("Content-Type", "application/wasm")
 	} else {
 		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 	}
+	sum := sha256.Sum256(b)
+	w.Header().Set("ETag", `"`+hex.EncodeToString(sum[:16])+`"`)
 	w.Header().Set("Cache-Control", "no-cache")
-	w.Write(b)
+	http.ServeContent(w, r, name, mod, bytes.NewReader(b))
+}
+
+func (s *server) vendor(w http.ResponseWriter, r *http.Request) {
+	if r.PathValue("file") != natsClient {
+		http.NotFound(w, r)
+		return
+	}
+	serveAsset(w, r, s.opts.Vendor, natsClient)
+}
+
+// VendorMissing is the note of a live panel without its NATS client.
+const VendorMissing = "the browser NATS client is not built: run `make demo` (npm ci and the esbuild bundle in web-demo/)"
+
+func (s *server) apiLive(w http.ResponseWriter, r *http.Request) {
+	l := s.opts.Live
+	out := map[string]any{"websocket": l.WebSocket, "subject": l.Subject, "everyMs": l.Every.Milliseconds(), "note": l.Note}
+	if l.WebSocket != "" {
+		if !hasFile(s.opts.Vendor, natsClient) {
+			out["websocket"], out["note"] = "", VendorMissing
+		} else {
+			out["client"] = "/vendor/" + natsClient
+		}
+	}
+	writeJSON(w, out)
+}
+
+func hasFile(fsys fs.FS, name string) bool {
+	if fsys == nil {
+		return false
+	}
+	_, err := fs.Stat(fsys, name)
+	return err == nil
+}
+
+func (s *server) apiLiveExpect(w http.ResponseWriter, r *http.Request) {
+	n, err := strconv.ParseInt(r.PathValue("frame"), 10, 64)
+	if err != nil || s.opts.Live.Expect == nil {
+		http.NotFound(w, r)
+		return
+	}
+	d, ok := s.opts.Live.Expect(n)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	writeJSON(w, d)
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

@@ -7,8 +7,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/tenso-go/tenso"
 )
@@ -106,5 +108,72 @@ func TestDescribeKinds(t *testing.T) {
 	}
 	if Describe(nil)["kind"] != "unknown" {
 		t.Fatal("nil")
+	}
+}
+
+// The module and the vendored client carry a type, a strong ETag and
+// Cache-Control: no-cache; a request with the ETag gets 304 and no body.
+func TestAssetCaching(t *testing.T) {
+	js := fstest.MapFS{"index.js": {Data: []byte("//")}, "tenso.wasm": {Data: []byte("\x00asm\x01\x00\x00\x00")}}
+	srv := httptest.NewServer(Handler(Options{JS: js, Vendor: fstest.MapFS{"nats-core.js": {Data: []byte("export {}")}}}))
+	defer srv.Close()
+	for path, ctype := range map[string]string{"/js/tenso.wasm": "application/wasm", "/vendor/nats-core.js": "text/javascript; charset=utf-8"} {
+		_, h := get(t, srv, path)
+		etag := h.Get("ETag")
+		if h.Get("Content-Type") != ctype || h.Get("Cache-Control") != "no-cache" || len(etag) != 34 {
+			t.Fatalf("%s: headers %v", path, h)
+		}
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		req.Header.Set("If-None-Match", etag)
+		r, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(r.Body)
+		r.Body.Close()
+		if r.StatusCode != http.StatusNotModified || len(b) != 0 {
+			t.Errorf("%s with its ETag: %d, %d bytes", path, r.StatusCode, len(b))
+		}
+		req.Header.Set("If-None-Match", `"0123"`)
+		if r, err := http.DefaultClient.Do(req); err != nil || r.StatusCode != 200 {
+			t.Errorf("%s with another ETag: %v %v", path, r.StatusCode, err)
+		}
+	}
+	if r, _ := http.Get(srv.URL + "/vendor/other.js"); r.StatusCode != 404 {
+		t.Errorf("/vendor/other.js: %d", r.StatusCode)
+	}
+}
+
+// /api/live tells the page where the frames are, or why the panel is off.
+func TestLiveConfig(t *testing.T) {
+	js := fstest.MapFS{"index.js": {Data: []byte("//")}, "tenso.wasm": {Data: []byte("\x00asm")}}
+	vendor := fstest.MapFS{"nats-core.js": {Data: []byte("export {}")}}
+	expect := func(n int64) (map[string]any, bool) { return map[string]any{"frame": n}, n == 7 }
+	live := Live{WebSocket: "ws://127.0.0.1:1", Subject: "s", Every: 250 * time.Millisecond, Expect: expect}
+	for _, c := range []struct {
+		opts Options
+		want map[string]any
+	}{
+		{Options{JS: js, Live: Live{Note: "off for a reason"}}, map[string]any{"websocket": "", "subject": "", "everyMs": 0.0, "note": "off for a reason"}},
+		{Options{JS: js, Live: live}, map[string]any{"websocket": "", "subject": "s", "everyMs": 250.0, "note": VendorMissing}},
+		{Options{JS: js, Live: live, Vendor: vendor}, map[string]any{"websocket": "ws://127.0.0.1:1", "subject": "s", "everyMs": 250.0, "note": "", "client": "/vendor/nats-core.js"}},
+	} {
+		srv := httptest.NewServer(Handler(c.opts))
+		b, _ := get(t, srv, "/api/live")
+		var got map[string]any
+		if err := json.Unmarshal(b, &got); err != nil || !reflect.DeepEqual(got, c.want) {
+			t.Errorf("/api/live: %s (%v), want %v", b, err, c.want)
+		}
+		srv.Close()
+	}
+	srv := httptest.NewServer(Handler(Options{JS: js, Live: live, Vendor: vendor}))
+	defer srv.Close()
+	if b, _ := get(t, srv, "/api/live/expect/7"); string(b) != "{\"frame\":7}\n" {
+		t.Errorf("expect/7: %s", b)
+	}
+	for _, p := range []string{"/api/live/expect/8", "/api/live/expect/x"} {
+		if r, _ := http.Get(srv.URL + p); r.StatusCode != 404 {
+			t.Errorf("%s: %d", p, r.StatusCode)
+		}
 	}
 }

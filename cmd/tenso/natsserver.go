@@ -28,7 +28,7 @@ func listenPort(flagName, addr, def string) (host string, port int, err error) {
 		port, err = strconv.Atoi(p)
 	}
 	if err != nil || port < 0 || port > 65535 {
-		return "", 0, fmt.Errorf("nats-server: -%s %q: want HOST:PORT", flagName, addr)
+		return "", 0, fmt.Errorf("-%s %q: want HOST:PORT", flagName, addr)
 	}
 	return h, port, nil
 }
@@ -78,7 +78,7 @@ func runNATSServer(args []string) int {
 	}
 	host, port, err := listenPort("addr", *addr, "127.0.0.1")
 	if err != nil {
-		return badUsage(fs, err.Error())
+		return badUsage(fs, "nats-server: "+err.Error())
 	}
 	if *maxPayload < 0 || *maxPayload > math.MaxInt32 {
 		return badUsage(fs, fmt.Sprintf("nats-server: -max-payload %d: want 0 to %d", *maxPayload, math.MaxInt32))
@@ -88,7 +88,7 @@ func runNATSServer(args []string) int {
 	if *ws != "" {
 		wh, wp, err := listenPort("ws", *ws, host)
 		if err != nil {
-			return badUsage(fs, err.Error())
+			return badUsage(fs, "nats-server: "+err.Error())
 		}
 		if wh != host {
 			return badUsage(fs, fmt.Sprintf("nats-server: -ws %s: every listener is on the -addr host %s", *ws, host))
@@ -101,7 +101,7 @@ func runNATSServer(args []string) int {
 	if *clusterAddr != "" {
 		ch, cp, err := listenPort("cluster-addr", *clusterAddr, host)
 		if err != nil {
-			return badUsage(fs, err.Error())
+			return badUsage(fs, "nats-server: "+err.Error())
 		}
 		if ch != host {
 			return badUsage(fs, fmt.Sprintf("nats-server: -cluster-addr %s: every listener is on the -addr host %s", *clusterAddr, host))

@@ -1,5 +1,6 @@
-// Shared by the e2e test and the screenshot script: start the demo server
-// (bin/tenso from `make`) on a free loopback port, and launch Debian's
+// Shared by the e2e tests and the screenshot script: start the demo server
+// (bin/tenso from `make`) on a free loopback port, with its live panel
+// (embedded NATS server, WebSocket on a free port, a frame every 100 ms), and launch Debian's
 // Chromium headless through playwright-core.
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -21,7 +22,9 @@ export const CHROMIUM_ARGS = [
 
 export function startServer() {
   const bin = process.env.TENSO_BIN || path.join(root, "bin", "tenso");
-  const proc = spawn(bin, ["demo", "-addr", "127.0.0.1:0", "-js", path.join(root, "js"), "-golden", path.join(root, "testdata")], {
+  const args = ["demo", "-addr", "127.0.0.1:0", "-js", path.join(root, "js"), "-golden", path.join(root, "testdata"),
+    "-vendor", path.join(root, "web-demo", "build"), "-live-every", "100ms"];
+  const proc = spawn(bin, args, {
     stdio: ["ignore", "pipe", "inherit"],
   });
   return new Promise((resolve, reject) => {

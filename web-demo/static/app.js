@@ -273,6 +273,73 @@ async function goldenCorpus() {
   return out;
 }
 
+// ---- live panel: tensors pushed over NATS (WebSocket), decoded as they arrive ----
+// window.__tensoLive: { state, frames (count decoded), seen: the last frames
+// decoded ({ frame, got: describe() of the value }), error }.
+async function livePanel() {
+  const live = (window.__tensoLive = { state: "starting", frames: 0, seen: [] });
+  const status = $("#live-status");
+  const cfg = await fetch("/api/live").then((r) => r.json());
+  if (!cfg.websocket) {
+    live.state = "off";
+    status.textContent = `off: ${cfg.note || "no NATS server"}`;
+    status.classList.add("off");
+    return;
+  }
+  $("#live-subject").textContent = cfg.subject;
+  const { wsconnect } = await import(cfg.client);
+  const nc = await wsconnect({ servers: cfg.websocket, maxReconnectAttempts: -1 });
+  live.state = "connected";
+  status.textContent = `connected to ${cfg.websocket}`;
+  status.classList.add("ok");
+  nc.closed().then((err) => {
+    live.state = "closed";
+    status.textContent = `disconnected${err ? ": " + err.message : ""}`;
+    status.classList.replace("ok", "bad");
+  });
+  const canvas = $("#live-canvas");
+  const sub = nc.subscribe(cfg.subject);
+  let pending = false;
+  for await (const m of sub) {
+    let v;
+    const t0 = performance.now();
+    try {
+      v = decode(m.data);
+    } catch (e) {
+      live.error = e.message;
+      status.textContent = `bad message: ${e.message}`;
+      continue;
+    }
+    const ms = performance.now() - t0;
+    const get = (k) => v.entries.find((e) => e.key === k).value;
+    const heat = get("heat");
+    const frame = Number(get("frame").data[0]);
+    live.frames++;
+    describe(v).then((got) => {
+      live.seen.push({ frame, got });
+      if (live.seen.length > 50) live.seen.shift();
+    });
+    $("#live-frame").textContent = frame;
+    $("#live-count").textContent = live.frames;
+    $("#live-shape").textContent = `bundle: frame int64, heat ${heat.dtype}[${heat.shape.join(" × ")}] · ${fmtBytes(m.data.length)}`;
+    $("#live-decode").textContent = fmtTime(ms);
+    if (pending) continue; // draw at most once per animation frame
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      const [h, w] = heat.shape;
+      const d = heat.data;
+      let lo = Infinity, hi = -Infinity;
+      for (const x of d) {
+        if (x < lo) lo = x;
+        if (x > hi) hi = x;
+      }
+      paint(canvas, w, h, (i) => viridis((d[i] - lo) / (hi - lo || 1)), 6);
+      $("#live-range").textContent = `${lo.toFixed(3)} … ${hi.toFixed(3)}`;
+    });
+  }
+}
+
 async function main() {
   const t0 = performance.now();
   await init();
@@ -283,6 +350,14 @@ async function main() {
     : "tenso.wasm";
   $("#b-init").innerHTML = `load + compile + init <b>${fmtTime(initMs)}</b>`;
   $("#b-runtime").innerHTML = `Float16Array <b>${globalThis.Float16Array ? "native" : "as Uint16Array"}</b>`;
+
+  livePanel().catch((e) => {
+    console.error(e);
+    window.__tensoLive.state = "failed";
+    window.__tensoLive.error = String(e && e.stack || e);
+    $("#live-status").textContent = `failed: ${e.message}`;
+    $("#live-status").classList.add("bad");
+  });
 
   const items = await fetch("/api/demo").then((r) => r.json());
   const demo = [];
