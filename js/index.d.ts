@@ -141,6 +141,21 @@ export interface Info {
   dataSize: number;
 }
 
+/** One value inside a container, as inspectTree describes it (Go's Part). */
+export interface Part {
+  /** the bundle key, or the sparse component's name (data, row, col, indices, indptr) */
+  key: string;
+  /** where the value's own packet starts in the packet given to inspectTree */
+  offset: number;
+  length: number;
+  info: TreeInfo;
+}
+
+/** Info with what a container holds: every bundle entry or sparse component (empty for other kinds). */
+export interface TreeInfo extends Info {
+  parts: Part[];
+}
+
 /** An error from the codec; message is exactly the Go error's text. */
 export class TensoError extends Error {
   code: "corrupt" | "too_large" | "checksum" | "unsupported" | "unframed" | "invalid" | "other";
@@ -189,6 +204,25 @@ export function encodeInto(dst: BufferSource, value: EncodeInput, options?: Enco
  */
 export function encodedLength(value: EncodeInput, options?: EncodeOptions): number;
 export function inspect(bytes: BufferSource): Info;
+/**
+ * Go's InspectTree: inspect, plus every bundle entry and sparse component
+ * with its own Info (version, alignment, integrity, compression, shape…),
+ * nested containers included. Reads headers and length prefixes of the
+ * whole packet; no body is verified or decompressed.
+ */
+export function inspectTree(bytes: BufferSource): TreeInfo;
+/**
+ * Go's PacketLen: the exact length of the packet at the start of bytes,
+ * from its own framing, to delimit back-to-back packets.
+ */
+export function packetLen(bytes: BufferSource): number;
+/**
+ * Go's DecodePrefix: the packet at the start of bytes (more may follow)
+ * and how many bytes it occupies. Uncompressed dense and quantized packets
+ * cost what decode does; any other packet copies all of bytes into the
+ * module.
+ */
+export function decodePrefix(bytes: BufferSource): { value: Value; length: number };
 export function dequantize(q: Omit<Quantized, "dequantize" | "kind"> & { kind?: "quantized" }): Float32Array;
 export function float16ToFloat32(bits: Uint16Array | TypedArray): Float32Array;
 export function bfloat16ToFloat32(bits: Uint16Array): Float32Array;

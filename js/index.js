@@ -989,17 +989,23 @@ export function inspect(input) {
     break;
   }
   views();
-  const w = m32[stateAddr >>> 2] >>> 2;
-  const kinds = ["", "dense", "quantized", "string", "ragged_frame", "ragged", "bundle", "sparse_coo", "sparse_csr", "sparse_csc", "ipc_ref"];
+  return readInfo(m32[stateAddr >>> 2] >>> 2).info;
+}
+
+const KIND_NAMES = ["", "dense", "quantized", "string", "ragged_frame", "ragged", "bundle", "sparse_coo", "sparse_csr", "sparse_csc", "ipc_ref"];
+
+// readInfo reads the Info words of tenso_inspect at word index w (the
+// module's appendInfoWords): the Info and the index after it.
+function readInfo(w) {
   const word = (i) => m32[w + i];
   const ndim = word(15);
-  const shape = [];
-  for (let i = 0; i < ndim; i++) shape.push(word(16 + i));
+  const shape = new Array(ndim);
+  for (let i = 0; i < ndim; i++) shape[i] = word(16 + i);
   const dt = DTYPES[word(3)];
-  return {
+  const info = {
     version: word(0),
     flags: word(1),
-    kind: kinds[word(2)] || "unknown",
+    kind: KIND_NAMES[word(2)] || "unknown",
     dtype: dt ? dt[0] : null,
     shape,
     count: word(4),
@@ -1012,6 +1018,124 @@ export function inspect(input) {
     bodyOffset: word(10),
     dataSize: word(13) + word(14) * 4294967296,
   };
+  return { info, next: w + 16 + ndim };
+}
+
+// readTree reads tenso_inspect_tree's words: an Info, then its parts.
+function readTree(w) {
+  const { info, next } = readInfo(w);
+  let x = next;
+  const n = m32[x++];
+  const parts = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const offset = m32[x];
+    const length = m32[x + 1];
+    const klen = m32[x + 2];
+    x += 3;
+    const key = utf8.decode(m8.subarray(4 * x, 4 * x + klen));
+    x += (klen + 3) >>> 2;
+    const sub = readTree(x);
+    x = sub.next;
+    parts[i] = { key, offset, length, info: sub.info };
+  }
+  info.parts = parts;
+  return { info, next: x };
+}
+
+// placeInput copies the whole input into the module's memory.
+function placeInput(bytes) {
+  let ptr = prefixPtr;
+  if (bytes.length > Math.max(prefixMax, SMALL)) {
+    crossings++;
+    ptr = ex.tenso_reserve(bytes.length);
+  }
+  views();
+  m8.set(bytes, ptr);
+  return ptr;
+}
+
+/**
+ * Go's InspectTree: inspect, plus for a bundle every entry and for a sparse
+ * matrix its components, each with its own Info (version, alignment,
+ * integrity, compression, shape…) and, when it is a container, its parts.
+ * Reads headers and length prefixes only, of the whole packet.
+ */
+export function inspectTree(input) {
+  need();
+  const bytes = toBytes(input);
+  const ptr = placeInput(bytes);
+  crossings++;
+  if (ex.tenso_inspect_tree(ptr, bytes.length) !== 0) throw fail();
+  views();
+  return readTree(m32[stateAddr >>> 2] >>> 2).info;
+}
+
+// headerLen is the packet's length when its header alone fixes it (an
+// uncompressed dense, a quantized packet, an IPC reference) and input holds
+// more than the prefix the module reads; else -1.
+function headerLen(bytes) {
+  const total = bytes.length;
+  if (total <= prefixMax) return -1;
+  views();
+  m8.set(bytes.subarray(0, prefixMax), prefixPtr);
+  crossings++;
+  return ex.tenso_packet_len(prefixPtr, prefixMax, total);
+}
+
+/**
+ * Go's PacketLen: the exact length of the packet at the start of input,
+ * from its own framing (never from input's length), to delimit back-to-back
+ * packets. A packet whose header fixes its length costs its header only.
+ */
+export function packetLen(input) {
+  need();
+  const bytes = toBytes(input);
+  const n = headerLen(bytes);
+  if (n >= 0) return n;
+  const total = bytes.length;
+  const ptr = placeInput(bytes);
+  crossings++;
+  const len = ex.tenso_packet_len(ptr, total, total);
+  if (len < 0) throw fail();
+  return len;
+}
+
+/**
+ * Go's DecodePrefix: decodes the packet at the start of input (more
+ * packets may follow) and returns it with the number of bytes it occupies.
+ * The value is what decode gives for those bytes (views on input where
+ * decode's are); errors are DecodePrefix's. A packet whose header fixes its
+ * length (uncompressed dense, quantized) costs what decode does; any other
+ * copies the whole of input into the module, so walk a large buffer of
+ * bundles or compressed packets in slices you bound.
+ */
+export function decodePrefix(input) {
+  need();
+  const bytes = toBytes(input);
+  // A packet whose header fixes its length is decoded as those bytes
+  // alone (decode's views and memo; its header is all that is copied into
+  // the module). Any other packet, and any error, is Go's DecodePrefix of
+  // the whole input: its framing decides where a compressed body ends,
+  // and its errors are DecodePrefix's own.
+  const n = headerLen(bytes);
+  if (n >= 0) {
+    try {
+      return { value: decode(n === bytes.length ? bytes : bytes.subarray(0, n)), length: n };
+    } catch (e) {
+      if (!(e instanceof TensoError)) throw e;
+    }
+  }
+  const ptr = placeInput(bytes);
+  crossings++;
+  const used = ex.tenso_decode_prefix(ptr, bytes.length);
+  if (used < 0) throw fail();
+  views();
+  const v = new Reader(bytes, m32[stateAddr >>> 2] >>> 2).value();
+  if (bytes.length > 1 << 20) {
+    crossings++;
+    ex.tenso_release();
+  }
+  return { value: v, length: used };
 }
 
 /** Fetches a URL and decodes its body (views on the fetched buffer). */

@@ -3,8 +3,8 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { init, decode, encode, inspect, TensoError } from "../index.js";
-import { golden, goldenDir, root, sha256 } from "./util.js";
+import { init, boundaryCrossings, decode, decodePrefix, encode, inspect, packetLen, TensoError } from "../index.js";
+import { golden, goldenDir, manifest, root, sha256 } from "./util.js";
 
 let cases;
 before(async () => {
@@ -48,6 +48,79 @@ test("mutated golden packets give Go's errors", () => {
   // Still working.
   const v = decode(golden("dense_f32.tenso"));
   assert.deepEqual(v.shape, [3, 4]);
+});
+
+// The bytes errcases appends after each mutated packet.
+const TRAILER = [0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a];
+
+test("packetLen and decodePrefix of mutated packets followed by more bytes give Go's lengths and errors", () => {
+  const packets = new Map();
+  let failures = 0;
+  const outcome = (fn) => {
+    try {
+      return [fn(), ""];
+    } catch (e) {
+      assert.ok(e instanceof TensoError, String(e));
+      return [-1, e.message];
+    }
+  };
+  for (const c of cases) {
+    if (!packets.has(c.file)) packets.set(c.file, golden(c.file));
+    const pkt = packets.get(c.file);
+    const p = c.op === "trunc" ? pkt.slice(0, c.n) : pkt.slice();
+    if (c.op === "flip") p[c.n] ^= 0xa5;
+    const buf = new Uint8Array(p.length + TRAILER.length);
+    buf.set(p);
+    buf.set(TRAILER, p.length);
+    const [pl, plErr] = outcome(() => packetLen(buf));
+    const [dl, dErr] = outcome(() => decodePrefix(buf).length);
+    const where = `${c.file} ${c.op} ${c.n}`;
+    if (pl !== c.plen || plErr !== c.plen_err || dl !== c.prefix_len || dErr !== c.prefix_err) {
+      failures++;
+      assert.deepEqual([pl, plErr], [c.plen, c.plen_err], `${where}: packetLen`);
+      assert.deepEqual([dl, dErr], [c.prefix_len, c.prefix_err], `${where}: decodePrefix`);
+    }
+  }
+  assert.equal(failures, 0);
+});
+
+test("back-to-back golden packets: packetLen and decodePrefix walk them", () => {
+  const m = manifest();
+  const files = m.files.map((f) => golden(f.file));
+  const total = files.reduce((a, f) => a + f.length, 0);
+  const all = new Uint8Array(total);
+  let at = 0;
+  for (const f of files) {
+    all.set(f, at);
+    at += f.length;
+  }
+  at = 0;
+  files.forEach((f, i) => {
+    const rest = all.subarray(at);
+    assert.equal(packetLen(rest), f.length, m.files[i].file);
+    const info = inspect(f);
+    if (info.kind === "dense" && info.compressed && at + f.length < total) {
+      // Native Go's DecodePrefix reads a compressed dense body's LZ4
+      // frames up to the end of its input, so it fails on the next packet
+      // or takes the next packet's bytes for its footer (PacketLen
+      // delimits it); decodePrefix gives Go's answer (its texts are checked
+      // against Go's above).
+      assert.throws(() => decodePrefix(rest), (e) => e instanceof TensoError && /LZ4 frame magic 0x4f534e54|integrity check failed/.test(e.message), m.files[i].file);
+    } else {
+      const { value, length } = decodePrefix(rest);
+      assert.equal(length, f.length, m.files[i].file);
+      assert.deepEqual(value, decode(f), m.files[i].file);
+    }
+    at += f.length;
+  });
+  assert.equal(at, total);
+  // A header that fixes the length is enough: no need for the body.
+  const big = encode(new Float32Array(1 << 20));
+  const c0 = boundaryCrossings();
+  assert.equal(packetLen(big), big.length);
+  assert.equal(boundaryCrossings() - c0, 1, "one call, the header copied in");
+  assert.throws(() => packetLen(big.subarray(0, 300)), (e) => e instanceof TensoError && /truncated/.test(e.message));
+  assert.throws(() => packetLen("x"), TypeError);
 });
 
 test("error classes and offsets", () => {

@@ -260,10 +260,10 @@ func setWords(b []byte) {
 	state[2], state[3], state[4], state[5], state[6] = 0, 0, errNone, 0, 0
 }
 
-// tenso_inspect describes the packet header at p (n bytes) as words:
-// version, flags, kind, dtype, count, aligned, alignment, integrity,
-// compressed, header_len, body_offset, elements (lo, hi), data_size (lo, hi),
-// ndim, shape...
+// tenso_inspect describes the packet header at p (n bytes) as words
+// (appendInfoWords): version, flags, kind, dtype, count, aligned,
+// alignment, integrity, compressed, header_len, body_offset, elements (lo,
+// hi), data_size (lo, hi), ndim, shape...
 //
 //go:wasmexport tenso_inspect
 func tensoInspect(p unsafe.Pointer, n uint32) int32 {
@@ -271,14 +271,7 @@ func tensoInspect(p unsafe.Pointer, n uint32) int32 {
 	if err != nil {
 		return setError(err)
 	}
-	w := append(make([]uint32, 0, 16+len(info.Shape)), uint32(info.Version), uint32(info.Flags), uint32(info.Kind), uint32(info.DType),
-		uint32(info.Count), b2u(info.Aligned), uint32(info.Alignment), b2u(info.Integrity),
-		b2u(info.Compressed), uint32(info.HeaderLen), uint32(info.BodyOffset),
-		uint32(info.Elements), uint32(uint64(info.Elements)>>32), uint32(info.DataSize), uint32(uint64(info.DataSize)>>32),
-		uint32(len(info.Shape)))
-	for _, d := range info.Shape {
-		w = append(w, uint32(d))
-	}
+	w := appendInfoWords(make([]uint32, 0, 16+len(info.Shape)), &info)
 	return setResult(wordBytes(w), w)
 }
 

@@ -1,7 +1,8 @@
 // Command errcases prints, as JSON, what the native Go decoder says about
 // mutated golden packets (the same mutations js/test/errors.test.js makes),
-// so the Node tests can require the very same error messages from the wasm
-// module. Usage: go run ./js/test/errcases DIR
+// and what PacketLen and DecodePrefix say about each followed by a few more
+// bytes, so the Node tests can require the very same lengths and error
+// messages from the wasm module. Usage: go run ./js/test/errcases DIR
 package main
 
 import (
@@ -20,6 +21,33 @@ type result struct {
 	Op   string `json:"op"` // "trunc" (keep N bytes) or "flip" (byte N ^= 0xA5)
 	N    int    `json:"n"`
 	Err  string `json:"err"` // "" when the packet decodes
+	// PacketLen and DecodePrefix of the mutated packet followed by Trailer
+	// (as the start of a buffer of back-to-back packets): the length, or
+	// -1 and the error.
+	PLen      int    `json:"plen"`
+	PLenErr   string `json:"plen_err"`
+	PrefixLen int    `json:"prefix_len"`
+	PrefixErr string `json:"prefix_err"`
+}
+
+// Trailer is what follows each mutated packet for PacketLen and
+// DecodePrefix (js/test/errors.test.js appends the same bytes).
+var trailer = []byte{0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a}
+
+func framed(r result, p []byte) result {
+	buf := append(append([]byte(nil), p...), trailer...)
+	r.PLen, r.PrefixLen = -1, -1
+	if n, err := tenso.PacketLen(buf, tenso.Limits{}); err != nil {
+		r.PLenErr = err.Error()
+	} else {
+		r.PLen = n
+	}
+	if _, n, err := tenso.DecodePrefix(buf, tenso.Limits{}); err != nil {
+		r.PrefixErr = err.Error()
+	} else {
+		r.PrefixLen = n
+	}
+	return r
 }
 
 // Mutations returns the positions both sides use: every length for small
@@ -59,12 +87,12 @@ func main() {
 		name := strings.TrimPrefix(filepath.Base(path), "")
 		trunc, flip := mutations(len(pkt))
 		for _, n := range trunc {
-			out = append(out, result{name, "trunc", n, errText(pkt[:n])})
+			out = append(out, framed(result{File: name, Op: "trunc", N: n, Err: errText(pkt[:n])}, pkt[:n]))
 		}
 		for _, i := range flip {
 			q := append([]byte(nil), pkt...)
 			q[i] ^= 0xA5
-			out = append(out, result{name, "flip", i, errText(q)})
+			out = append(out, framed(result{File: name, Op: "flip", N: i, Err: errText(q)}, q))
 		}
 	}
 	json.NewEncoder(os.Stdout).Encode(out)
