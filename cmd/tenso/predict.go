@@ -16,6 +16,7 @@ import (
 	"github.com/tenso-go/tenso/native/tensogrpc"
 	"github.com/tenso-go/tenso/native/tensogrpc/tensopb"
 	"github.com/tenso-go/tenso/native/tensohttp"
+	"github.com/tenso-go/tenso/native/tensonats"
 )
 
 func init() {
@@ -30,7 +31,8 @@ func (h *headerFlags) Set(s string) error { *h = append(*h, s); return nil }
 func runPredict(args []string) int {
 	fs := newFlags("predict", "[-o OUT] [-stream] [-H 'Name: value'] [-timeout 30s] URL FILE",
 		"Posts the packet in FILE (\"-\": stdin) as application/octet-stream to URL, e.g.\n"+
-			"http://127.0.0.1:8000/infer, or calls TensorInference/Predict at grpc://HOST:PORT.\n"+
+			"http://127.0.0.1:8000/infer, calls TensorInference/Predict at grpc://HOST:PORT, or\n"+
+			"the NATS service SERVICE (`tenso serve -nats`) through the server nats://HOST:PORT/SERVICE.\n"+
 			"Writes the response packet to OUT (\"-\": stdout) and prints a one-line summary.")
 	out := fs.String("o", "", "write the response packet to this file (\"-\": stdout)")
 	stream := fs.Bool("stream", false, "decode the HTTP response with the streaming reader as it arrives")
@@ -53,9 +55,12 @@ func runPredict(args []string) int {
 	defer cancel()
 
 	var resp []byte
-	if strings.HasPrefix(target, "grpc://") {
+	switch {
+	case strings.HasPrefix(target, "grpc://"):
 		resp, err = predictGRPC(ctx, strings.TrimPrefix(target, "grpc://"), packet)
-	} else {
+	case strings.HasPrefix(target, "nats://"):
+		resp, err = predictNATS(ctx, target, packet, *timeout)
+	default:
 		resp, err = predictHTTP(ctx, target, packet, headers, *stream)
 	}
 	if err != nil {
@@ -130,6 +135,31 @@ func predictGRPC(ctx context.Context, addr string, packet []byte) ([]byte, error
 		return nil, fmt.Errorf("predict: result packet: %w", err)
 	}
 	return resp.GetResultPacket(), nil
+}
+
+// predictNATS calls the service named by target's path (nats://HOST:PORT/SERVICE)
+// through the server HOST:PORT.
+func predictNATS(ctx context.Context, target string, packet []byte, timeout time.Duration) ([]byte, error) {
+	u, err := url.Parse(target)
+	service := strings.Trim(u.Path, "/")
+	if err != nil || u.Host == "" || service == "" || strings.Contains(service, "/") {
+		return nil, fmt.Errorf("predict: %q: want nats://HOST:PORT/SERVICE", target)
+	}
+	v, err := tenso.Decode(packet)
+	if err != nil {
+		return nil, err
+	}
+	nf := natsFlags{urls: new(string), timeout: &timeout}
+	nc, err := nf.connect([]string{"nats://" + u.Host}, "tenso predict")
+	if err != nil {
+		return nil, err
+	}
+	defer nc.Close()
+	res, err := tensonats.Predict(ctx, nc, service, v, tenso.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return tenso.Encode(res, tenso.Options{})
 }
 
 func summarize(p []byte) string {

@@ -11,11 +11,13 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/tenso-go/tenso"
 	"github.com/tenso-go/tenso/native/budget"
 	"github.com/tenso-go/tenso/native/tensogrpc"
 	"github.com/tenso-go/tenso/native/tensohttp"
+	"github.com/tenso-go/tenso/native/tensonats"
 )
 
 func init() {
@@ -25,11 +27,13 @@ func init() {
 func runServe(args []string) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: tenso serve [-addr 127.0.0.1:8000] [-grpc ADDR] [-integrity] [-compress] [-max-body N] [-max-decoded N]\n"+
-			"                   [-max-inflight N] [-max-concurrent N] [-min-body-rate N] [-body-grace D]\n\n"+
+		fmt.Fprintln(fs.Output(), "usage: tenso serve [-addr 127.0.0.1:8000] [-grpc ADDR] [-nats URLS [-nats-name infer]] [-integrity] [-compress]\n"+
+			"                   [-max-body N] [-max-decoded N] [-max-inflight N] [-max-concurrent N] [-min-body-rate N] [-body-grace D]\n\n"+
 			"Serves POST /infer, which doubles every element of a dense numeric tensor (or of each\n"+
 			"tensor of a bundle) keeping its dtype, GET /health and GET /health/stats (bytes in flight,\n"+
-			"slots busy, rejections by cause). Stop with Ctrl-C.")
+			"slots busy, rejections by cause). With -nats, the same endpoint is also a NATS micro\n"+
+			"service (discovery, stats, queue group): every `tenso serve -nats` under one -nats-name\n"+
+			"shares the requests. Stop with Ctrl-C.")
 		fs.PrintDefaults()
 	}
 	addr := fs.String("addr", "127.0.0.1:8000", "HTTP listen address")
@@ -42,6 +46,8 @@ func runServe(args []string) int {
 	maxConc := fs.Int("max-concurrent", tensohttp.DefaultMaxConcurrent, "HTTP requests handled at once (bodies are read before a slot is taken)")
 	minRate := fs.Int64("min-body-rate", tensohttp.DefaultMinBodyRate, "slowest HTTP request body accepted after -body-grace, bytes/s (408 below); negative: none")
 	grace := fs.Duration("body-grace", tensohttp.DefaultBodyGrace, "how long an HTTP request body may arrive at any rate")
+	natsURLs := fs.String("nats", "", "also serve the endpoint as a NATS service on these comma-separated server URLs (e.g. "+defaultNATS+")")
+	natsName := fs.String("nats-name", "infer", "name (and request subject) of the NATS service")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -52,17 +58,29 @@ func runServe(args []string) int {
 		fs.Usage()
 		return 2
 	}
+	var natsServers []string
+	connectTimeout := 10 * time.Second
+	nf := natsFlags{urls: natsURLs, timeout: &connectTimeout}
+	if *natsURLs != "" {
+		var err error
+		if natsServers, err = nf.servers(); err != nil {
+			fmt.Fprintln(fs.Output(), "tenso: serve:", err)
+			fs.Usage()
+			return 2
+		}
+	}
 	b := budget.New(*maxInflight)
 	lim := budget.Limits(tenso.Limits{MaxDecodedBytes: *maxDecoded}, *maxBody)
 	app := tensohttp.NewApp(tensohttp.Options{Integrity: *integrity, Compress: *compress, MaxBodyBytes: *maxBody,
 		Limits: lim, Budget: b, MaxConcurrent: *maxConc, MinBodyRate: *minRate, BodyGrace: *grace})
-	app.Endpoint("/infer", func(_ context.Context, in tenso.Value) (tenso.Value, error) {
+	infer := func(_ context.Context, in tenso.Value) (tenso.Value, error) {
 		out, err := doubleValue(in)
 		if err != nil {
 			return nil, tensohttp.Error(422, err.Error())
 		}
 		return out, nil
-	})
+	}
+	app.Endpoint("/infer", infer)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	ln, err := net.Listen("tcp", *addr)
@@ -86,6 +104,32 @@ func runServe(args []string) int {
 		n++
 		gmax := int(min(*maxBody, math.MaxInt32))
 		go func() { errc <- tensogrpc.Serve(ctx, gln, svc, tensogrpc.ServerOptions{MaxMessageBytes: gmax}) }()
+	}
+	if natsServers != nil {
+		nc, err := nf.connect(natsServers, "tenso serve")
+		if err != nil {
+			stop()
+			for ; n > 0; n-- {
+				<-errc
+			}
+			return serveFail(err)
+		}
+		defer nc.Close()
+		svc, err := tensonats.Serve(nc, *natsName, infer, tensonats.ServiceOptions{Limits: lim, Budget: b, Encode: tenso.Options{Integrity: *integrity}, Concurrency: *maxConc,
+			Description: "doubles every element of a dense numeric tensor or bundle (tenso serve)"})
+		if err != nil {
+			stop()
+			for ; n > 0; n-- {
+				<-errc
+			}
+			return serveFail(fmt.Errorf("NATS service %q: %w", *natsName, err))
+		}
+		fmt.Fprintf(os.Stderr, "tenso serve: nats service %q on %s (tenso predict nats://HOST:PORT/%s FILE)\n", *natsName, nc.ConnectedUrlRedacted(), *natsName)
+		n++
+		go func() {
+			<-ctx.Done()
+			errc <- svc.Stop()
+		}()
 	}
 	status := 0
 	for i := 0; i < n; i++ {
