@@ -40,7 +40,8 @@ test("exports and imports", () => {
   for (const name of [
     "_initialize", "memory", "tenso_state", "tenso_prefix_max", "tenso_reserve", "tenso_alloc", "tenso_free",
     "tenso_release", "tenso_decode", "tenso_inspect", "tenso_encode", "tenso_dequantize", "tenso_f16_to_f32",
-    "tenso_bf16_to_f32",
+    "tenso_bf16_to_f32", "tenso_dense_header", "tenso_xxh3", "tenso_encoded_len", "tenso_packet_len",
+    "tenso_decode_prefix", "tenso_inspect_tree",
   ]) {
     assert.ok(exports.includes(name), `missing export ${name}`);
   }
