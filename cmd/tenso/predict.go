@@ -87,7 +87,7 @@ func runPredict(args []string) int {
 func predictHTTP(ctx context.Context, target string, packet []byte, headers headerFlags, stream bool) ([]byte, error) {
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("predict: URL %q: want http://HOST:PORT/PATH or grpc://HOST:PORT", target)
+		return nil, fmt.Errorf("predict: URL %q: want http://HOST:PORT/PATH, grpc://HOST:PORT or nats://HOST:PORT/SERVICE", target)
 	}
 	path := u.EscapedPath()
 	if u.RawQuery != "" {

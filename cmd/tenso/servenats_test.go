@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -18,41 +16,11 @@ import (
 	"github.com/tenso-go/tenso/native/tensonats"
 )
 
-// startServe runs `tenso serve ARGS` until the test ends and waits for
-// its "nats service" line.
-func startServe(t *testing.T, args ...string) (stop func() int) {
+// startServe runs `tenso serve ARGS` until the test ends, once it serves
+// over NATS.
+func startServe(t *testing.T, args ...string) (stop func() (int, string)) {
 	t.Helper()
-	cmd := exec.Command(cliBinary(t), append([]string{"serve"}, args...)...)
-	var out syncBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	stop = func() int {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			cmd.Process.Kill()
-			<-done
-			t.Errorf("serve did not stop within 20 s of SIGTERM")
-		}
-		return cmd.ProcessState.ExitCode()
-	}
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(out.String(), "nats service") {
-		select {
-		case <-done:
-			t.Fatalf("serve exited: %s", out.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			stop()
-			t.Fatalf("serve: no nats service after 20 s: %s", out.String())
-		}
-	}
+	_, stop = daemon(t, "nats service", append([]string{"serve"}, args...)...)
 	return stop
 }
 
@@ -124,14 +92,14 @@ func TestServeNATS(t *testing.T) {
 	wantFail(t, "predict no service", tensoCLI(t, "predict", "nats://"+host+"/nobody", "dense_f32.tenso"), "no responders")
 	wantFail(t, "predict no service name", tensoCLI(t, "predict", "nats://"+host, "dense_f32.tenso"), "want nats://HOST:PORT/SERVICE")
 
-	if code := stop1(); code != 0 {
+	if code, _ := stop1(); code != 0 {
 		t.Errorf("serve 1 SIGTERM: exit %d", code)
 	}
 	// The other instance still answers.
 	if _, err := tensonats.Predict(ctx, nc, "double", in, tenso.Options{}); err != nil {
 		t.Errorf("after one instance stopped: %v", err)
 	}
-	if code := stop2(); code != 0 {
+	if code, _ := stop2(); code != 0 {
 		t.Errorf("serve 2 SIGTERM: exit %d", code)
 	}
 	if r := tensoCLI(t, "serve", "-nats", "not a url"); r.code != 2 || !strings.Contains(r.stderr, "is not a URL") {

@@ -97,6 +97,32 @@ type bucketMode struct {
 // (replicas, TTL, storage, size bound) unless the command sets them:
 // store.Open creates or updates a bucket to its Config, and a get must not
 // turn an R3 bucket into R1.
+// lookup returns the status of bucket's object store, retrying what a
+// cluster recovers from (no JetStream leader yet or during an election,
+// an attempt timing out: each attempt is bounded by 5 s) until ctx is
+// done; a missing bucket or a bad name is returned at once.
+func lookup(ctx context.Context, js jetstream.JetStream, bucket string) (jetstream.ObjectStoreStatus, error) {
+	wait := 50 * time.Millisecond
+	for {
+		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		obs, err := js.ObjectStore(actx, bucket)
+		var st jetstream.ObjectStoreStatus
+		if err == nil {
+			st, err = obs.Status(actx)
+		}
+		cancel()
+		if err == nil || errors.Is(err, jetstream.ErrBucketNotFound) || errors.Is(err, jetstream.ErrInvalidStoreName) || ctx.Err() != nil {
+			return st, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Second)
+	}
+}
+
 func (c *storeCmd) open(ctx context.Context, urls []string, bucket string, m bucketMode) (*store.Store, func(), error) {
 	nc, err := c.nats.connect(urls, "tenso "+c.fs.Name())
 	if err != nil {
@@ -108,7 +134,7 @@ func (c *storeCmd) open(ctx context.Context, urls []string, bucket string, m buc
 		return nil, nil, err
 	}
 	cfg := store.Config{Replicas: m.replicas, TTL: m.ttl}
-	obs, err := js.ObjectStore(ctx, bucket)
+	st, err := lookup(ctx, js, bucket)
 	switch {
 	case errors.Is(err, jetstream.ErrBucketNotFound) && m.create:
 	case errors.Is(err, jetstream.ErrBucketNotFound):
@@ -121,11 +147,6 @@ func (c *storeCmd) open(ctx context.Context, urls []string, bucket string, m buc
 		nc.Close()
 		return nil, nil, fmt.Errorf("bucket %q: %w", bucket, err)
 	default:
-		st, err := obs.Status(ctx)
-		if err != nil {
-			nc.Close()
-			return nil, nil, fmt.Errorf("bucket %q: %w", bucket, err)
-		}
 		if !m.setReplicas {
 			cfg.Replicas = st.Replicas()
 		}
@@ -146,8 +167,17 @@ func (c *storeCmd) open(ctx context.Context, urls []string, bucket string, m buc
 	return s, nc.Close, nil
 }
 
-func (c *storeCmd) context() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), *c.nats.timeout)
+// withBucket connects, opens bucket (under -timeout) and runs fn on it;
+// an error of either is the command's one error line.
+func (c *storeCmd) withBucket(urls []string, bucket string, m bucketMode, fn func(ctx context.Context, s *store.Store) int) int {
+	ctx, cancel := context.WithTimeout(context.Background(), *c.nats.timeout)
+	defer cancel()
+	s, closeConn, err := c.open(ctx, urls, bucket, m)
+	if err != nil {
+		return fail(err)
+	}
+	defer closeConn()
+	return fn(ctx, s)
 }
 
 func storePut(args []string) int {
@@ -175,18 +205,14 @@ func storePut(args []string) int {
 	if err != nil {
 		return fail(err) // before connecting: nothing is stored
 	}
-	ctx, cancel := c.context()
-	defer cancel()
-	s, closeConn, err := c.open(ctx, urls, bucket, bucketMode{create: true, setReplicas: set["replicas"], setTTL: set["ttl"], replicas: *replicas, ttl: *ttl})
-	if err != nil {
-		return fail(err)
-	}
-	defer closeConn()
-	if err := s.Put(ctx, key, packet); err != nil {
-		return fail(fmt.Errorf("put %s/%s: %w", bucket, key, err))
-	}
-	fmt.Printf("%s/%s: %s stored\n", bucket, key, count(len(packet), "byte"))
-	return 0
+	m := bucketMode{create: true, setReplicas: set["replicas"], setTTL: set["ttl"], replicas: *replicas, ttl: *ttl}
+	return c.withBucket(urls, bucket, m, func(ctx context.Context, s *store.Store) int {
+		if err := s.Put(ctx, key, packet); err != nil {
+			return fail(fmt.Errorf("put %s/%s: %w", bucket, key, err))
+		}
+		fmt.Printf("%s/%s: %s stored\n", bucket, key, count(len(packet), "byte"))
+		return 0
+	})
 }
 
 func storeGet(args []string) int {
@@ -200,30 +226,31 @@ func storeGet(args []string) int {
 		return status
 	}
 	bucket, key := pos[0], pos[1]
-	ctx, cancel := c.context()
-	defer cancel()
-	s, closeConn, err := c.open(ctx, urls, bucket, bucketMode{})
-	if err != nil {
-		return fail(err)
-	}
-	defer closeConn()
-	p, err := s.Get(ctx, key)
-	if errors.Is(err, store.ErrNotFound) {
-		return fail(fmt.Errorf("get %s/%s: no such key", bucket, key))
-	}
-	if err != nil {
-		return fail(fmt.Errorf("get %s/%s: %w", bucket, key, err))
-	}
-	if *out == "-" {
-		if _, err := os.Stdout.Write(p); err != nil {
-			return fail(err)
+	return c.withBucket(urls, bucket, bucketMode{}, func(ctx context.Context, s *store.Store) int {
+		p, err := s.Get(ctx, key)
+		if err != nil {
+			return fail(keyError("get", bucket, key, err))
+		}
+		if *out == "-" {
+			if _, err := os.Stdout.Write(p); err != nil {
+				return fail(err)
+			}
+			return 0
+		}
+		if err := os.WriteFile(*out, p, 0o644); err != nil {
+			return fail(fileError(*out, err))
 		}
 		return 0
+	})
+}
+
+// keyError names the verb and BUCKET/KEY in err; a missing key is "no
+// such key".
+func keyError(verb, bucket, key string, err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%s %s/%s: no such key", verb, bucket, key)
 	}
-	if err := os.WriteFile(*out, p, 0o644); err != nil {
-		return fail(fileError(*out, err))
-	}
-	return 0
+	return fmt.Errorf("%s %s/%s: %w", verb, bucket, key, err)
 }
 
 func storeLs(args []string) int {
@@ -235,29 +262,24 @@ func storeLs(args []string) int {
 	if !ok {
 		return status
 	}
-	ctx, cancel := c.context()
-	defer cancel()
-	s, closeConn, err := c.open(ctx, urls, pos[0], bucketMode{})
-	if err != nil {
-		return fail(err)
-	}
-	defer closeConn()
-	infos, err := s.List(ctx)
-	if err != nil {
-		return fail(fmt.Errorf("ls %s: %w", pos[0], err))
-	}
-	w := bufio.NewWriter(os.Stdout)
-	for _, in := range sortedInfos(infos) {
-		if *long {
-			fmt.Fprintf(w, "%s\t%d\t%d\t%s\n", in.Key, in.Size, in.Chunks, in.Modified.UTC().Format(time.RFC3339))
-		} else {
-			io.WriteString(w, in.Key+"\n")
+	return c.withBucket(urls, pos[0], bucketMode{}, func(ctx context.Context, s *store.Store) int {
+		infos, err := s.List(ctx)
+		if err != nil {
+			return fail(fmt.Errorf("ls %s: %w", pos[0], err))
 		}
-	}
-	if err := w.Flush(); err != nil {
-		return fail(err)
-	}
-	return 0
+		w := bufio.NewWriter(os.Stdout)
+		for _, in := range sortedInfos(infos) {
+			if *long {
+				fmt.Fprintf(w, "%s\t%d\t%d\t%s\n", in.Key, in.Size, in.Chunks, in.Modified.UTC().Format(time.RFC3339))
+			} else {
+				io.WriteString(w, in.Key+"\n")
+			}
+		}
+		if err := w.Flush(); err != nil {
+			return fail(err)
+		}
+		return 0
+	})
 }
 
 func sortedInfos(in []store.Info) []store.Info {
@@ -274,23 +296,16 @@ func storeRm(args []string) int {
 		return status
 	}
 	bucket, key := pos[0], pos[1]
-	ctx, cancel := c.context()
-	defer cancel()
-	s, closeConn, err := c.open(ctx, urls, bucket, bucketMode{})
-	if err != nil {
-		return fail(err)
-	}
-	defer closeConn()
-	// Info first: the object store accepts the delete of a key that is
-	// already gone.
-	_, err = s.Info(ctx, key)
-	if err == nil {
-		err = s.Delete(ctx, key)
-	}
-	if errors.Is(err, store.ErrNotFound) {
-		return fail(fmt.Errorf("rm %s/%s: no such key", bucket, key))
-	} else if err != nil {
-		return fail(fmt.Errorf("rm %s/%s: %w", bucket, key, err))
-	}
-	return 0
+	return c.withBucket(urls, bucket, bucketMode{}, func(ctx context.Context, s *store.Store) int {
+		// Info first: the object store accepts the delete of a key that is
+		// already gone.
+		_, err := s.Info(ctx, key)
+		if err == nil {
+			err = s.Delete(ctx, key)
+		}
+		if err != nil {
+			return fail(keyError("rm", bucket, key, err))
+		}
+		return 0
+	})
 }

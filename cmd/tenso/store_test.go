@@ -255,14 +255,14 @@ func bucketTTL(t *testing.T, url, bucket string) time.Duration {
 	return st.TTL()
 }
 
-// natsServer runs `tenso nats-server` with args and returns its client
-// and WebSocket URLs once it is ready, and a stop function that sends
-// SIGTERM and returns its exit status and output.
-func natsServer(t *testing.T, args ...string) (client, ws string, stop func() (int, string)) {
+// daemon runs the CLI with args until the test ends, waits (at most 20 s)
+// for ready in its output, and returns the output and a stop function
+// that sends SIGTERM and returns the exit status and the output.
+func daemon(t *testing.T, ready string, args ...string) (out *syncBuffer, stop func() (int, string)) {
 	t.Helper()
-	cmd := exec.Command(cliBinary(t), append([]string{"nats-server"}, args...)...)
-	var out syncBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd := exec.Command(cliBinary(t), args...)
+	out = &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -278,23 +278,31 @@ func natsServer(t *testing.T, args ...string) (client, ws string, stop func() (i
 			case <-time.After(20 * time.Second):
 				cmd.Process.Kill()
 				<-done
-				t.Errorf("nats-server did not stop within 20 s of SIGTERM")
+				t.Errorf("%s did not stop within 20 s of SIGTERM", args[0])
 			}
 		}
 		return cmd.ProcessState.ExitCode(), out.String()
 	}
 	t.Cleanup(func() { stop() })
 	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(out.String(), "ready") {
+	for !strings.Contains(out.String(), ready) {
 		select {
 		case <-done:
-			t.Fatalf("nats-server exited: %s", out.String())
+			t.Fatalf("%s exited: %s", args[0], out.String())
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("nats-server not ready after 20 s: %s", out.String())
+			t.Fatalf("%s: no %q after 20 s: %s", args[0], ready, out.String())
 		}
 	}
+	return out, stop
+}
+
+// natsServer runs `tenso nats-server` with args and returns its client
+// and WebSocket URLs once it is ready, and its stop function.
+func natsServer(t *testing.T, args ...string) (client, ws string, stop func() (int, string)) {
+	t.Helper()
+	out, stop := daemon(t, "ready", append([]string{"nats-server"}, args...)...)
 	if m := regexp.MustCompile(`tenso nats-server: (nats://\S+)`).FindStringSubmatch(out.String()); m != nil {
 		client = m[1]
 	}
