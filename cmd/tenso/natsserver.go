@@ -33,6 +33,26 @@ func listenPort(flagName, addr, def string) (host string, port int, err error) {
 	return h, port, nil
 }
 
+// extraListener parses the flag of a listener besides the client one: ""
+// is none (0), HOST:PORT must be on the client listener's host, and port 0
+// (a free one) is embedded's -1.
+func extraListener(flagName, addr, host string) (int, error) {
+	if addr == "" {
+		return 0, nil
+	}
+	h, p, err := listenPort(flagName, addr, host)
+	if err != nil {
+		return 0, err
+	}
+	if h != host {
+		return 0, fmt.Errorf("-%s %s: every listener is on the -addr host %s", flagName, addr, host)
+	}
+	if p == 0 {
+		p = -1
+	}
+	return p, nil
+}
+
 // splitList splits a comma-separated flag value, dropping spaces around
 // the items; an empty item is an error.
 func splitList(flagName, s string) ([]string, error) {
@@ -85,31 +105,11 @@ func runNATSServer(args []string) int {
 	}
 	o := embedded.Options{Host: host, Port: port, StoreDir: *storeDir, ServerName: *name,
 		ClusterName: *cluster, Log: *logs, MaxPayload: int32(*maxPayload)}
-	if *ws != "" {
-		wh, wp, err := listenPort("ws", *ws, host)
-		if err != nil {
-			return badUsage(fs, "nats-server: "+err.Error())
-		}
-		if wh != host {
-			return badUsage(fs, fmt.Sprintf("nats-server: -ws %s: every listener is on the -addr host %s", *ws, host))
-		}
-		o.WebSocketPort = wp
-		if wp == 0 {
-			o.WebSocketPort = -1
-		}
+	if o.WebSocketPort, err = extraListener("ws", *ws, host); err != nil {
+		return badUsage(fs, "nats-server: "+err.Error())
 	}
-	if *clusterAddr != "" {
-		ch, cp, err := listenPort("cluster-addr", *clusterAddr, host)
-		if err != nil {
-			return badUsage(fs, "nats-server: "+err.Error())
-		}
-		if ch != host {
-			return badUsage(fs, fmt.Sprintf("nats-server: -cluster-addr %s: every listener is on the -addr host %s", *clusterAddr, host))
-		}
-		o.ClusterPort = cp
-		if cp == 0 {
-			o.ClusterPort = -1
-		}
+	if o.ClusterPort, err = extraListener("cluster-addr", *clusterAddr, host); err != nil {
+		return badUsage(fs, "nats-server: "+err.Error())
 	}
 	if o.Routes, err = splitList("routes", *routes); err != nil {
 		return badUsage(fs, "nats-server: "+err.Error())
