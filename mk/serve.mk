@@ -1,5 +1,7 @@
 # Serving (native/tensohttp, native/tensogrpc, native/tensonet, tenso serve/predict).
-# Their tests run under the top-level `go test -race ./...`; the generated gRPC
+# The packages' tests run under the top-level `go test -race ./...`, those of
+# `tenso serve`/`predict` under `make cli-test` (cmd/tenso is its own module,
+# mk/cli.mk); the generated gRPC
 # code is committed, so CI needs no protoc. `make proto` regenerates it with
 # protoc (Debian protobuf-compiler) and the pinned Go plugins below.
 PROTOC_GEN_GO_VERSION ?= v1.36.12
