@@ -13,8 +13,13 @@
 //     it (JetStream acknowledges a write once it is committed by its Raft
 //     group).
 //   - A value becomes visible only when its metadata is written, after all
-//     of its chunks: a Put interrupted by a disconnect leaves the previous
-//     value (or none), never part of the new one.
+//     of its chunks are acknowledged and counted in the stream (chunks
+//     carry message IDs, so one resent after a reconnect is dropped as a
+//     duplicate): a Put interrupted by a disconnect leaves the previous
+//     value (or none), never part of the new one. (The object store's own
+//     Put publishes the metadata before its chunks are acknowledged; a
+//     leader failover can then leave a value that fails its digest, which
+//     is why Put does not use it.)
 //   - Get reads the chunks straight into one 64-byte-aligned buffer of the
 //     value's size (no second copy of the body), checks the store's SHA-256
 //     digest and the packet itself (it must decode; XXH3 footer when
@@ -22,7 +27,7 @@
 //   - Every operation retries failures the cluster recovers from (no
 //     leader during an election, a server that went away, timeouts of one
 //     attempt) until its context is done; ErrNotFound, ErrBadKey and bad
-//     packets are returned at once.
+//     packets are returned at once, a digest mismatch after 3 attempts.
 //
 // All values are stored in the object store, chunked (Config.ChunkSize),
 // whatever their size: one mechanism gives every value the guarantees
@@ -30,16 +35,23 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
 	"github.com/tenso-go/tenso"
 	"github.com/tenso-go/tenso/internal/sysio"
 )
@@ -93,10 +105,11 @@ type Config struct {
 
 // Store is a bucket of packets. It is safe for concurrent use.
 type Store struct {
-	name string
-	js   jetstream.JetStream
-	obs  jetstream.ObjectStore
-	cfg  Config
+	name   string
+	js     jetstream.JetStream
+	obs    jetstream.ObjectStore
+	stream jetstream.Stream
+	cfg    Config
 }
 
 // Open opens bucket, creating it if needed (its name: letters, digits, '-'
@@ -134,7 +147,11 @@ func Open(ctx context.Context, js jetstream.JetStream, bucket string, c Config) 
 		if err != nil {
 			return err
 		}
-		s.obs = obs
+		str, err := js.Stream(ctx, "OBJ_"+bucket)
+		if err != nil {
+			return err
+		}
+		s.obs, s.stream = obs, str
 		return nil
 	})
 	if err != nil {
@@ -170,10 +187,18 @@ func permanent(err error) bool {
 // returned, with ctx's).
 func (s *Store) retry(ctx context.Context, op func(context.Context) error) error {
 	wait := 20 * time.Millisecond
+	digest := 0
 	for {
 		err := s.attempt(ctx, op)
 		if err == nil || permanent(err) {
 			return err
+		}
+		if errors.Is(err, ErrDigest) {
+			// A Put replacing the value may be under way; a value that
+			// stays corrupt is reported, not retried until the deadline.
+			if digest++; digest == maxDigestRetries {
+				return err
+			}
 		}
 		if s.cfg.OnRetry != nil {
 			s.cfg.OnRetry(err)
@@ -223,6 +248,10 @@ func (s *Store) attempt(ctx context.Context, op func(context.Context) error) err
 	return err
 }
 
+// maxDigestRetries bounds the attempts of a read that sees a digest
+// mismatch.
+const maxDigestRetries = 3
+
 var errAttempt = errors.New("tenso/store: attempt timed out")
 
 func notFound(key string, err error) error {
@@ -269,15 +298,124 @@ func (s *Store) put(ctx context.Context, key string, bufs [][]byte, total int64)
 	if total > s.cfg.MaxValueBytes {
 		return fmt.Errorf("%w: packet of %d bytes, the store's MaxValueBytes is %d", ErrTooLarge, total, s.cfg.MaxValueBytes)
 	}
-	meta := jetstream.ObjectMeta{Name: key}
-	if s.cfg.ChunkSize > 0 {
-		meta.Opts = &jetstream.ObjectMetaOptions{ChunkSize: uint32(s.cfg.ChunkSize)}
-	}
 	return s.retry(ctx, func(ctx context.Context) error {
-		_, err := s.obs.Put(ctx, meta, &segReader{bufs: slices.Clone(bufs)})
-		return err
+		return s.putOnce(ctx, key, &segReader{bufs: slices.Clone(bufs)})
 	})
 }
+
+// putOnce is one attempt of Put, in the object store's layout (chunks on
+// $O.BUCKET.C.NUID, then the metadata on $O.BUCKET.M.NAME, which readers
+// of the object store understand) but in an order that never exposes a
+// torn value: every chunk is published with a message ID (JetStream drops
+// a chunk resent after a reconnect as a duplicate) and acknowledged, the
+// chunk count stored under the new NUID is checked against what was sent,
+// and only then is the metadata written, synchronously. A failed attempt
+// purges its chunks; the previous value's chunks are purged after the
+// metadata is replaced.
+func (s *Store) putOnce(ctx context.Context, key string, r io.Reader) error {
+	old, err := s.obs.GetInfo(ctx, key, jetstream.GetObjectInfoShowDeleted())
+	if err != nil && !errors.Is(err, jetstream.ErrObjectNotFound) {
+		return err
+	}
+	var mu sync.Mutex
+	var perr error
+	pub, err := jetstream.New(s.js.Conn(), jetstream.WithPublishAsyncErrHandler(func(_ jetstream.JetStream, _ *nats.Msg, err error) {
+		mu.Lock()
+		perr = cmp.Or(perr, err)
+		mu.Unlock()
+	}), jetstream.WithPublishAsyncMaxPending(256))
+	if err != nil {
+		return err
+	}
+	id := nuid.Next()
+	chunkSubj := "$O." + s.name + ".C." + id
+	purge := func() {
+		select {
+		case <-pub.PublishAsyncComplete():
+		case <-ctx.Done():
+		}
+		pctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = s.stream.Purge(pctx, jetstream.WithPurgeSubject(chunkSubj))
+	}
+	size := s.cfg.ChunkSize
+	if size <= 0 {
+		size = defaultChunkSize
+	}
+	chunk := make([]byte, size)
+	h := sha256.New()
+	var sent, total int
+	for {
+		n, rerr := io.ReadFull(r, chunk)
+		if n > 0 {
+			m := nats.NewMsg(chunkSubj)
+			m.Data = chunk[:n]
+			m.Header.Set(jetstream.MsgIDHeader, id+"."+strconv.Itoa(sent))
+			h.Write(m.Data)
+			if _, err := pub.PublishMsgAsync(m); err != nil {
+				purge()
+				return err
+			}
+			sent++
+			total += n
+		}
+		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+			break
+		}
+		if rerr != nil {
+			purge()
+			return rerr
+		}
+	}
+	select {
+	case <-pub.PublishAsyncComplete():
+	case <-ctx.Done():
+		purge()
+		return fmt.Errorf("tenso/store: chunks of %q not acknowledged: %w", key, context.Cause(ctx))
+	}
+	mu.Lock()
+	err = perr
+	mu.Unlock()
+	if err != nil {
+		purge()
+		return err
+	}
+	si, err := s.stream.Info(ctx, jetstream.WithSubjectFilter(chunkSubj))
+	if err != nil {
+		purge()
+		return err
+	}
+	if got := si.State.Subjects[chunkSubj]; got != uint64(sent) {
+		purge()
+		return fmt.Errorf("%w: %q: %d chunks stored, %d sent (retrying)", errTorn, key, got, sent)
+	}
+	info := jetstream.ObjectInfo{
+		ObjectMeta: jetstream.ObjectMeta{Name: key, Opts: &jetstream.ObjectMetaOptions{ChunkSize: uint32(size)}},
+		Bucket:     s.name, NUID: id, Size: uint64(total), ModTime: time.Now().UTC(), Chunks: uint32(sent),
+		Digest: jetstream.GetObjectDigestValue(h),
+	}
+	mm := nats.NewMsg("$O." + s.name + ".M." + base64.URLEncoding.EncodeToString([]byte(key)))
+	mm.Header.Set(jetstream.MsgRollup, jetstream.MsgRollupSubject)
+	if mm.Data, err = json.Marshal(info); err != nil {
+		purge()
+		return err
+	}
+	if _, err := s.js.PublishMsg(ctx, mm); err != nil {
+		// The metadata may or may not be stored: keep the chunks (the
+		// retry replaces the metadata and purges what it pointed to).
+		return err
+	}
+	if old != nil && old.NUID != "" {
+		_ = s.stream.Purge(ctx, jetstream.WithPurgeSubject("$O."+s.name+".C."+old.NUID))
+	}
+	return nil
+}
+
+// defaultChunkSize is the object store's default chunk size.
+const defaultChunkSize = 128 << 10
+
+// errTorn: the chunks stored under an attempt's NUID are not those sent.
+var errTorn = errors.New("tenso/store: chunks stored do not match those sent")
 
 // segReader reads a list of buffers in order.
 type segReader struct{ bufs [][]byte }

@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"net"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -260,53 +263,73 @@ func TestCutMidPut(t *testing.T) {
 	}
 }
 
-// CutMidPut starts a Put of an n-byte value to bucket/key on its own
-// connection and closes that connection once some of its chunks are in the
-// stream, before the put is acknowledged.
+// CutMidPut puts an n-byte value to bucket/key on its own connection and
+// cuts that connection (closes its socket, as a crash or a network failure
+// would, with no flush) once half of the value has been written to it.
 func CutMidPut(t *testing.T, url, bucket, key string, n int) {
 	t.Helper()
-	nc := natstest.Connect(t, url, nats.NoReconnect())
+	d := &cutDialer{}
+	nc := natstest.Connect(t, url, nats.NoReconnect(), nats.SetCustomDialer(d))
 	s := open(t, nc, bucket, Config{ChunkSize: 64 << 10})
-	watcher := natstest.Connect(t, url)
-	js := natstest.JetStream(t, watcher)
-	ctx := ctxT(t, 60*time.Second)
-	str, err := js.Stream(ctx, "OBJ_"+bucket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	si, err := str.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := si.State.Msgs
-	done := make(chan error, 1)
-	go func() { done <- s.PutValue(ctx, key, dense(n, 9), tenso.Options{Integrity: true}) }()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		si, err := str.Info(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if si.State.Msgs > before+4 {
-			break
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("the put finished (%v) before it could be cut", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no chunk of the put arrived in 30 s")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	nc.Close()
-	cut := time.Now()
-	err = <-done
-	t.Logf("cut Put returned after %v: %v", time.Since(cut), err)
+	d.arm(int64(n / 2))
+	start := time.Now()
+	err := s.PutValue(ctxT(t, 60*time.Second), key, dense(n, 9), tenso.Options{Integrity: true})
+	t.Logf("cut Put returned after %v: %v", time.Since(start), err)
 	if err == nil {
-		t.Fatal("a Put cut before its acknowledgement returned nil")
-	} else if !errors.Is(err, nats.ErrConnectionClosed) {
-		t.Logf("cut Put: %v", err)
+		t.Fatal("a Put whose connection was cut returned nil")
 	}
+	if !d.cut.Load() {
+		t.Fatal("the connection was not cut")
+	}
+}
+
+// cutDialer dials connections whose socket it closes once a set number of
+// bytes has been written after arm.
+type cutDialer struct {
+	mu    sync.Mutex
+	conns []*cutConn
+	cut   atomic.Bool
+}
+
+func (d *cutDialer) Dial(network, address string) (net.Conn, error) {
+	c, err := net.DialTimeout(network, address, 5*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	cc := &cutConn{Conn: c, d: d}
+	cc.left.Store(-1)
+	d.mu.Lock()
+	d.conns = append(d.conns, cc)
+	d.mu.Unlock()
+	return cc, nil
+}
+
+func (d *cutDialer) arm(after int64) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, c := range d.conns {
+		c.left.Store(after)
+	}
+}
+
+type cutConn struct {
+	net.Conn
+	d    *cutDialer
+	left atomic.Int64 // bytes until the cut; -1: not armed
+}
+
+func (c *cutConn) Write(p []byte) (int, error) {
+	l := c.left.Load()
+	if l < 0 {
+		return c.Conn.Write(p)
+	}
+	if int64(len(p)) <= l {
+		c.left.Add(-int64(len(p)))
+		return c.Conn.Write(p)
+	}
+	n, _ := c.Conn.Write(p[:l])
+	c.left.Store(0)
+	c.d.cut.Store(true)
+	c.Conn.Close()
+	return n, errors.New("connection cut by the test")
 }
