@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"sync"
 
 	"github.com/nats-io/nats.go"
 	"github.com/tenso-go/tenso"
@@ -99,15 +100,31 @@ func Publish(nc *nats.Conn, subject string, v tenso.Value, o tenso.Options) erro
 	if max := nc.MaxPayload(); max > 0 && n > max {
 		return &PayloadError{Subject: subject, Size: n, Max: max}
 	}
-	m, err := NewMsg(subject, v, o)
+	// The packet is built in a pooled buffer: PublishMsg copies the data
+	// into the connection's buffer before it returns.
+	bp := pubBufs.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= maxPooled {
+			pubBufs.Put(bp)
+		}
+	}()
+	p, err := tenso.Append((*bp)[:0], v, o)
 	if err != nil {
 		return err
 	}
+	*bp = p
+	m := &nats.Msg{Subject: subject, Data: p, Header: nats.Header{}}
+	SetHeaders(m.Header, v)
 	if err := checkPayload(nc, m); err != nil {
 		return err
 	}
 	return nc.PublishMsg(m)
 }
+
+// maxPooled is the largest publish buffer kept for reuse.
+const maxPooled = 64 << 20
+
+var pubBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // SubOption configures Subscribe.
 type SubOption func(*subConfig)
