@@ -44,15 +44,6 @@ func recv[T any](t *testing.T, ch chan T) T {
 	panic("unreachable")
 }
 
-func mustEncode(t *testing.T, v tenso.Value, o tenso.Options) []byte {
-	t.Helper()
-	p, err := tenso.Encode(v, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // Every golden packet, sent as it is and as a value, arrives as the same
 // value: PublishPacket sends its exact bytes, Publish the packet Encode
 // writes for the decoded value.
@@ -80,18 +71,18 @@ func TestGoldenMessages(t *testing.T) {
 		}
 		g := recv(t, ch)
 		want, _ := tenso.Decode(p.Data)
-		if !bytes.Equal(mustEncode(t, g.v, tenso.Options{}), mustEncode(t, want, tenso.Options{})) {
+		if !bytes.Equal(natstest.Encode(t, g.v, tenso.Options{}), natstest.Encode(t, want, tenso.Options{})) {
 			t.Fatalf("%s: received value differs", p.Name)
 		}
 		for _, o := range []tenso.Options{{}, {Integrity: true}} {
 			if err := Publish(nc, "golden.value", want, o); err != nil {
 				t.Fatalf("%s: %v", p.Name, err)
 			}
-			if m := recv(t, raw); !bytes.Equal(m.Data, mustEncode(t, want, o)) {
+			if m := recv(t, raw); !bytes.Equal(m.Data, natstest.Encode(t, want, o)) {
 				t.Fatalf("%s: Publish did not send Encode's packet", p.Name)
 			}
 			g := recv(t, ch)
-			if g.subject != "golden.value" || !bytes.Equal(mustEncode(t, g.v, o), mustEncode(t, want, o)) {
+			if g.subject != "golden.value" || !bytes.Equal(natstest.Encode(t, g.v, o), natstest.Encode(t, want, o)) {
 				t.Fatalf("%s %+v: round trip differs", p.Name, o)
 			}
 		}
@@ -152,7 +143,7 @@ func TestMalformedMessages(t *testing.T) {
 	}
 	errs := make(chan bad, 16)
 	ch := collect(t, nc, "m", OnError(func(m *nats.Msg, err error) { errs <- bad{m, err} }))
-	good := mustEncode(t, &tenso.Tensor{DType: tenso.Int32, Shape: []int{4}, Data: make([]byte, 16)}, tenso.Options{Integrity: true})
+	good := natstest.Encode(t, &tenso.Tensor{DType: tenso.Int32, Shape: []int{4}, Data: make([]byte, 16)}, tenso.Options{Integrity: true})
 	flipped := bytes.Clone(good)
 	flipped[len(flipped)-12] ^= 1 // body byte: the XXH3 footer no longer matches
 	cases := map[string][]byte{
@@ -193,7 +184,7 @@ func TestMaxPayload(t *testing.T) {
 	if pe.Max != 64<<10 || pe.Size <= 128<<10 || !strings.Contains(err.Error(), "store") {
 		t.Fatalf("error %q (%+v) does not say the sizes and the store", err, pe)
 	}
-	p := mustEncode(t, big, tenso.Options{})
+	p := natstest.Encode(t, big, tenso.Options{})
 	if err := PublishPacket(nc, "p", p); !errors.Is(err, ErrMaxPayload) {
 		t.Fatalf("PublishPacket: %v", err)
 	}

@@ -52,7 +52,7 @@ func TestGoldenService(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", p.Name, err)
 		}
-		if !bytes.Equal(mustEncode(t, out, tenso.Options{}), mustEncode(t, v, tenso.Options{})) {
+		if !bytes.Equal(natstest.Encode(t, out, tenso.Options{}), natstest.Encode(t, v, tenso.Options{})) {
 			t.Fatalf("%s: answer differs", p.Name)
 		}
 	}
@@ -104,7 +104,7 @@ func TestServiceErrors(t *testing.T) {
 		status string
 	}{
 		{"bad packet", &nats.Msg{Subject: "boom", Data: []byte("not a packet")}, "422"},
-		{"content type", &nats.Msg{Subject: "boom", Data: mustEncode(t, v, tenso.Options{}), Header: nats.Header{"Content-Type": {"text/plain"}}}, "400"},
+		{"content type", &nats.Msg{Subject: "boom", Data: natstest.Encode(t, v, tenso.Options{}), Header: nats.Header{"Content-Type": {"text/plain"}}}, "400"},
 	} {
 		resp, err := nc.RequestMsgWithContext(ctx10(t), c.msg)
 		if err != nil {

@@ -1,18 +1,21 @@
-package embedded
+package embedded_test
 
 import (
 	"errors"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/tenso-go/tenso/native/tensonats/embedded"
+	"github.com/tenso-go/tenso/native/tensonats/internal/natstest"
 )
 
 func TestStartDefaults(t *testing.T) {
-	s, err := Start(Options{WebSocketPort: -1})
+	s, err := embedded.Start(embedded.Options{WebSocketPort: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,10 +47,10 @@ func TestStartDefaults(t *testing.T) {
 	if _, err := nats.Connect(s.ClientURL(), nats.Timeout(time.Second), nats.NoReconnect()); err == nil {
 		t.Fatal("connected after Shutdown")
 	}
-	if fi, err := statDir(dir); err == nil && fi {
+	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
 		t.Fatalf("temporary store %s left after Shutdown", dir)
 	}
-	if s2, err := Start(Options{}); err != nil || s2.WebSocketURL() != "" {
+	if s2, err := embedded.Start(embedded.Options{}); err != nil || s2.WebSocketURL() != "" {
 		t.Fatalf("WebSocket off: %v %q", err, s2.WebSocketURL())
 	} else {
 		s2.Shutdown()
@@ -55,14 +58,14 @@ func TestStartDefaults(t *testing.T) {
 }
 
 func TestBadOptions(t *testing.T) {
-	for name, o := range map[string]Options{
+	for name, o := range map[string]embedded.Options{
 		"cluster without name":   {ClusterPort: -1},
 		"cluster without routes": {ClusterName: "c", ClusterPort: -1},
 		"bad route":              {ClusterName: "c", Routes: []string{"::"}},
 		"negative payload":       {MaxPayload: -1},
 	} {
-		s, err := Start(o)
-		if !errors.Is(err, ErrBadOptions) {
+		s, err := embedded.Start(o)
+		if !errors.Is(err, embedded.ErrBadOptions) {
 			t.Errorf("%s: %v", name, err)
 			if s != nil {
 				s.Shutdown()
@@ -71,20 +74,11 @@ func TestBadOptions(t *testing.T) {
 	}
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 func TestCluster(t *testing.T) {
-	pa, pb := freePort(t), freePort(t)
+	ports := natstest.FreePorts(t, 2)
+	pa, pb := ports[0], ports[1]
 	routes := []string{"nats-route://127.0.0.1:" + strconv.Itoa(pa), "nats-route://127.0.0.1:" + strconv.Itoa(pb)}
-	a, err := Start(Options{ClusterName: "c", ClusterPort: pa, ServerName: "a", Routes: routes, StoreDir: t.TempDir()})
+	a, err := embedded.Start(embedded.Options{ClusterName: "c", ClusterPort: pa, ServerName: "a", Routes: routes, StoreDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +86,7 @@ func TestCluster(t *testing.T) {
 	if a.ClusterURL() != routes[0] {
 		t.Fatalf("ClusterURL %q", a.ClusterURL())
 	}
-	b, err := Start(Options{ClusterName: "c", ClusterPort: pb, ServerName: "b", Routes: routes, StoreDir: t.TempDir()})
+	b, err := embedded.Start(embedded.Options{ClusterName: "c", ClusterPort: pb, ServerName: "b", Routes: routes, StoreDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -50,24 +49,6 @@ func natsServerBinary(t *testing.T) string {
 	return bin
 }
 
-func freePorts(t *testing.T, n int) []int {
-	t.Helper()
-	var ls []net.Listener
-	var ports []int
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	for _, l := range ls {
-		l.Close()
-	}
-	return ports
-}
-
 type node struct {
 	name       string
 	port, cprt int
@@ -86,7 +67,7 @@ type cluster struct {
 
 func startCluster(t *testing.T, size int) *cluster {
 	c := &cluster{t: t, bin: natsServerBinary(t)}
-	ports := freePorts(t, 2*size)
+	ports := natstest.FreePorts(t, 2*size)
 	var routes []string
 	for i := range size {
 		routes = append(routes, "nats://127.0.0.1:"+strconv.Itoa(ports[size+i]))
@@ -322,7 +303,7 @@ func TestClusterFailover(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: Get v%d: %v", who, i, err)
 			}
-			want := encode(t, clusterValue(i, sizes[i]), tenso.Options{Integrity: i%2 == 0})
+			want := natstest.Encode(t, clusterValue(i, sizes[i]), tenso.Options{Integrity: i%2 == 0})
 			if !bytes.Equal(got, want) {
 				t.Fatalf("%s: v%d (%d B) differs", who, i, sizes[i])
 			}

@@ -33,15 +33,6 @@ func open(t *testing.T, nc *nats.Conn, bucket string, c Config) *Store {
 	return s
 }
 
-func encode(t testing.TB, v tenso.Value, o tenso.Options) []byte {
-	t.Helper()
-	p, err := tenso.Encode(v, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func dense(n int, seed uint64) *tenso.Tensor {
 	r := rand.New(rand.NewPCG(seed, 1))
 	d := make([]byte, n)
@@ -76,14 +67,14 @@ func TestGoldenStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		want, _ := tenso.Decode(p.Data)
-		if !bytes.Equal(encode(t, v, tenso.Options{}), encode(t, want, tenso.Options{})) {
+		if !bytes.Equal(natstest.Encode(t, v, tenso.Options{}), natstest.Encode(t, want, tenso.Options{})) {
 			t.Fatalf("%s: GetValue differs", p.Name)
 		}
 		if err := s.PutValue(ctx, "v/"+p.Name, want, tenso.Options{Integrity: true}); err != nil {
 			t.Fatalf("%s: PutValue: %v", p.Name, err)
 		}
 		got, err = s.Get(ctx, "v/"+p.Name)
-		if err != nil || !bytes.Equal(got, encode(t, want, tenso.Options{Integrity: true})) {
+		if err != nil || !bytes.Equal(got, natstest.Encode(t, want, tenso.Options{Integrity: true})) {
 			t.Fatalf("%s: PutValue then Get: %v", p.Name, err)
 		}
 	}
@@ -102,7 +93,7 @@ func TestLargeValueZeroCopy(t *testing.T) {
 		t.Fatal(err)
 	}
 	info, err := s.Info(ctx, "big")
-	if err != nil || info.Size != int64(len(encode(t, v, tenso.Options{Integrity: true}))) || info.Chunks < 2 {
+	if err != nil || info.Size != int64(len(natstest.Encode(t, v, tenso.Options{Integrity: true}))) || info.Chunks < 2 {
 		t.Fatalf("Info %+v, %v", info, err)
 	}
 	p, err := s.Get(ctx, "big")
@@ -113,7 +104,7 @@ func TestLargeValueZeroCopy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(got.(*tenso.Tensor).Data, v.Data) || !bytes.Equal(p, encode(t, v, tenso.Options{Integrity: true})) {
+	if !bytes.Equal(got.(*tenso.Tensor).Data, v.Data) || !bytes.Equal(p, natstest.Encode(t, v, tenso.Options{Integrity: true})) {
 		t.Fatal("large value differs")
 	}
 	if !sysio.IsAligned(got.(*tenso.Tensor).Data, 64) {
@@ -125,7 +116,7 @@ func TestErrors(t *testing.T) {
 	_, nc := natstest.Start(t, embedded.Options{})
 	s := open(t, nc, "errs", Config{})
 	ctx := ctxT(t, 30*time.Second)
-	good := encode(t, dense(100, 1), tenso.Options{Integrity: true})
+	good := natstest.Encode(t, dense(100, 1), tenso.Options{Integrity: true})
 	bad := bytes.Clone(good)
 	bad[len(bad)-20] ^= 1
 	for name, p := range map[string][]byte{"junk": []byte("junk"), "checksum": bad, "truncated": good[:50], "empty": nil} {
@@ -245,7 +236,7 @@ func TestCutMidPut(t *testing.T) {
 	srv, nc := natstest.Start(t, embedded.Options{})
 	s := open(t, nc, "cut", Config{ChunkSize: 64 << 10})
 	ctx := ctxT(t, 60*time.Second)
-	old := encode(t, dense(1<<20, 1), tenso.Options{Integrity: true})
+	old := natstest.Encode(t, dense(1<<20, 1), tenso.Options{Integrity: true})
 	if err := s.Put(ctx, "k", old); err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@
 package natstest
 
 import (
+	"net"
 	"testing"
 	"time"
 
@@ -50,6 +51,35 @@ func JetStream(t testing.TB, nc *nats.Conn) jetstream.JetStream {
 		t.Fatal(err)
 	}
 	return js
+}
+
+// FreePorts returns n loopback TCP ports free at the time of the call.
+func FreePorts(t testing.TB, n int) []int {
+	t.Helper()
+	var ls []net.Listener
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	for _, l := range ls {
+		l.Close()
+	}
+	return ports
+}
+
+// Encode encodes v with o, failing the test on error.
+func Encode(t testing.TB, v tenso.Value, o tenso.Options) []byte {
+	t.Helper()
+	p, err := tenso.Encode(v, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // Packet is one golden packet.
