@@ -141,3 +141,37 @@ func TestTieredChild(t *testing.T) {
 	}
 	t.Log("child done")
 }
+
+// Once the watch ends (the connection closed), no local copy is served:
+// it could be stale.
+func TestTieredWatchEnds(t *testing.T) {
+	srv, _ := natstest.Start(t, embedded.Options{})
+	nc := natstest.Connect(t, srv.ClientURL())
+	s := open(t, nc, "blind", Config{})
+	c := newCache(t)
+	tc, err := NewTiered(s, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	v := dense(100, 3)
+	if err := tc.PutValue(ctxT(t, 10*time.Second), "k", v, tenso.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	getLocal(t, tc, "k", v.Data)
+	nc.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		g, err := tc.Get(ctxT(t, 2*time.Second), "k")
+		if err != nil && !g.Local {
+			break // read from the (unreachable) store, not the cache
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the cache still serves its copy 10 s after the watch ended")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if ok, _ := c.Contains("blind/k"); !ok {
+		t.Fatal("the entry itself should still be in the pool (only bypassed)")
+	}
+}
