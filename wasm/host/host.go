@@ -23,19 +23,23 @@ var embedded []byte
 // js/tenso.wasm of the same commit). The slice is shared: do not modify it.
 func Embedded() []byte { return embedded }
 
-// sharedCache is the process-wide compilation cache: every Runtime uses it,
-// so a module is compiled once per process.
+// sharedCache is the process-wide in-memory compilation cache: the default
+// when the on-disk one is off or unavailable (cache.go).
 var sharedCache = wazero.NewCompilationCache()
 
 // Config configures a Runtime. The zero value uses the embedded module, the
-// shared in-memory compilation cache and wazero's memory limit.
+// process-wide compilation cache (on disk under os.UserCacheDir()/tenso/wazero,
+// so a fresh process reuses compiled code; see CacheEnv and CacheDir) and
+// wazero's memory limit.
 type Config struct {
 	// Module is a tenso.wasm to use instead of the embedded one (nil:
 	// Embedded()).
 	Module []byte
-	// Cache replaces the shared in-memory compilation cache (for example
-	// wazero.NewCompilationCacheWithDir for an on-disk one).
+	// Cache replaces the default compilation cache.
 	Cache wazero.CompilationCache
+	// NoDiskCache keeps the default cache in memory only (as CacheEnv=off
+	// does): each process compiles the module once. Ignored with Cache.
+	NoDiskCache bool
 	// MemoryLimitPages caps each instance's memory in 64 KiB pages (0: 65536,
 	// i.e. 4 GiB).
 	MemoryLimitPages uint32
@@ -56,7 +60,7 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	}
 	cache := cfg.Cache
 	if cache == nil {
-		cache = sharedCache
+		cache = processCache(cfg.NoDiskCache)
 	}
 	rc := wazero.NewRuntimeConfig().WithCompilationCache(cache).WithCloseOnContextDone(true)
 	if cfg.MemoryLimitPages > 0 {

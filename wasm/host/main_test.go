@@ -48,7 +48,15 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	built.dir = dir
-	built.err = buildWasm(filepath.Join(dir, "tenso.wasm"), "./wasm/module")
+	// The default on-disk compilation cache goes to a directory of this run
+	// (a child process of TestConcurrentDiskCache gets its parent's), never
+	// to the user's cache directory.
+	if os.Getenv(cacheChildEnv) == "" {
+		os.Setenv(CacheEnv, filepath.Join(dir, "wazero-cache"))
+		built.err = buildWasm(filepath.Join(dir, "tenso.wasm"), "./wasm/module")
+	} else {
+		built.err = fmt.Errorf("a cache child process builds no module")
+	}
 	if built.err == nil {
 		built.module, built.err = os.ReadFile(filepath.Join(dir, "tenso.wasm"))
 	}
