@@ -92,3 +92,21 @@ check-wasm-embed: wasm
 		git diff --stat -- $(WASM_EMBED); exit 1; \
 	fi
 	@echo "$(WASM_EMBED): reproduced bit for bit"
+
+# Start-up benchmark (issue 13): the floor, an empty wasip1 reactor with one
+# //go:wasmexport function, built with -ldflags="-s -w" and the same wasm-opt
+# as the module, then fresh processes timed to the first decode through the
+# wazero host against the floor's compile+instantiate+_initialize, and both
+# modules' sizes (raw and gzip -9), all in the same run.
+WASM_FLOOR := bin/floor.wasm
+
+$(WASM_FLOOR): wasm/internal/startbench/floor/main.go $(WASM_STAMP)
+	@mkdir -p $(@D)
+	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags="-s -w" -o $@.tmp ./wasm/internal/startbench/floor
+	@if [ -n "$(WASM_OPT)" ]; then $(WASM_OPT) $(WASM_OPT_FLAGS) $@.tmp -o $@ && rm -f $@.tmp; else mv $@.tmp $@; fi
+
+.PHONY: bench-startup
+bench-startup: wasm $(WASM_FLOOR)
+	@for f in $(WASM_FLOOR) $(WASM_OUT); do printf '%-22s raw %9d B  gzip -9 %9d B\n' $$f $$(wc -c < $$f) $$(gzip -9c $$f | wc -c); done
+	$(GO) build -o bin/startbench ./wasm/internal/startbench
+	./bin/startbench -floor $(WASM_FLOOR) -n 5
