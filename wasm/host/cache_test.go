@@ -26,16 +26,7 @@ func TestCacheChild(t *testing.T) {
 		t.Skip("run by TestConcurrentDiskCache")
 	}
 	ctx := context.Background()
-	r, err := New(ctx, Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close(ctx)
-	c, err := r.NewCodec(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
+	c := defaultCodec(t)
 	p := golden.Read(t, "dense_f32.tenso")
 	want, err := tenso.Decode(p)
 	if err != nil {
@@ -49,6 +40,24 @@ func TestCacheChild(t *testing.T) {
 		t.Fatalf("module decodes %s, native %s", describe(got), describe(want))
 	}
 	fmt.Printf("cache-dir=%s\n", CacheDir())
+}
+
+// defaultCodec is what a user gets with Config{}: the embedded module and
+// the default cache; closed when the test ends.
+func defaultCodec(t *testing.T) *Codec {
+	t.Helper()
+	ctx := context.Background()
+	r, err := New(ctx, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close(ctx) })
+	c, err := r.NewCodec(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close(ctx) })
+	return c
 }
 
 // TestConcurrentDiskCache starts several processes at once on an empty

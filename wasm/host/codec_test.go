@@ -163,16 +163,7 @@ func TestEmbedded(t *testing.T) {
 		t.Skip("compiling the embedded module: skipped in -short mode")
 	}
 	ctx := context.Background()
-	r, err := New(ctx, Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close(ctx)
-	c, err := r.NewCodec(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
+	c := defaultCodec(t)
 	n := 0
 	for _, f := range golden.Files(t) {
 		name, _ := f["file"].(string)
