@@ -2,8 +2,10 @@
 // in Go programs, with wazero (no cgo).
 //
 // A Runtime compiles modules once — through a wazero CompilationCache shared
-// by every Runtime of the process, so creating a second Runtime and
-// instantiating the module again skips compilation — and gives:
+// by every Runtime of the process and kept on disk under
+// os.UserCacheDir()/tenso/wazero, so a second Runtime, and a fresh process,
+// skip compilation (Config.NoDiskCache or TENSO_WAZERO_CACHE=off keep it in
+// memory; TENSO_WAZERO_CACHE=<dir> moves it) — and gives:
 //
 //   - Codec: decode, encode and inspect through the wasm module, the same
 //     bytes a browser or Node runs. Decoded values are Go copies, safe to use
