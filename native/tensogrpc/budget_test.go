@@ -1,7 +1,11 @@
 package tensogrpc
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"log"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -37,7 +41,9 @@ func TestBudget(t *testing.T) {
 		return testutil.F32([]int{1}), nil
 	}
 	lis := testutil.Loopback(t)
-	svc := NewService(h, ServiceOptions{Budget: b, Limits: tenso.Limits{MaxDecodedBytes: 2 << 20}})
+	var logged bytes.Buffer
+	var logMu sync.Mutex
+	svc := NewService(h, ServiceOptions{Budget: b, Limits: tenso.Limits{MaxDecodedBytes: 2 << 20}, ErrorLog: log.New(lockedWriter{&logMu, &logged}, "", 0)})
 	testutil.Serve(t, func(ctx context.Context) error {
 		return Serve(ctx, lis, svc, ServerOptions{MaxMessageBytes: 1 << 20})
 	})
@@ -82,4 +88,26 @@ func TestBudget(t *testing.T) {
 	if s.Peak > s.Limit || s.InFlight != 0 {
 		t.Errorf("budget %+v", s)
 	}
+	// Each refusal is counted by its cause and logged once, with it.
+	rej := svc.Stats().Rejected
+	if rej[budget.CauseTooLarge] != 1 || rej[budget.CauseMemory] != 2 || len(rej) != len(budget.Causes) {
+		t.Errorf("rejections %v, want 1 too_large and 2 memory", rej)
+	}
+	logMu.Lock()
+	lines := strings.Split(strings.TrimSpace(logged.String()), "\n")
+	logMu.Unlock()
+	if len(lines) != 3 || !strings.Contains(lines[0], "rejected Predict from 127.0.0.1:") || !strings.Contains(lines[0], ": too_large: ResourceExhausted") {
+		t.Errorf("log lines %q", lines)
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -3,9 +3,12 @@ package tensogrpc
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"log"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 
 	"github.com/tenso-go/tenso"
@@ -41,6 +44,15 @@ type ServiceOptions struct {
 	// MaxInflightBytes sizes the Service's own budget when Budget is nil
 	// (default budget.DefaultLimit; negative: unbounded).
 	MaxInflightBytes int64
+	// ErrorLog receives one line per refused request (its cause, code
+	// and reason); nil means the standard logger.
+	ErrorLog *log.Logger
+}
+
+// ServiceStats are the Service's gauges.
+type ServiceStats struct {
+	Budget   budget.Stats     `json:"budget"`   // bytes held by requests being handled
+	Rejected map[string]int64 `json:"rejected"` // refused requests by cause (budget.Causes)
 }
 
 // Service implements tensopb.TensorInferenceServer with a Handler. Bad
@@ -48,8 +60,9 @@ type ServiceOptions struct {
 // error's text.
 type Service struct {
 	tensopb.UnimplementedTensorInferenceServer
-	h Handler
-	o ServiceOptions
+	h        Handler
+	o        ServiceOptions
+	rejected budget.Rejections
 }
 
 // NewService returns the TensorInference service for h.
@@ -64,6 +77,28 @@ func NewService(h Handler, o ServiceOptions) *Service {
 // Budget returns the budget the Service draws on (its gauges: Stats).
 func (s *Service) Budget() *budget.Budget { return s.o.Budget }
 
+// Stats returns the Service's gauges.
+func (s *Service) Stats() ServiceStats {
+	return ServiceStats{Budget: s.o.Budget.Stats(), Rejected: s.rejected.Snapshot()}
+}
+
+// reject counts and logs a request the Service refuses before its
+// handler runs, and returns its status error.
+func (s *Service) reject(ctx context.Context, cause string, code codes.Code, msg string) error {
+	s.rejected.Add(cause)
+	from := "unknown peer"
+	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
+		from = p.Addr.String()
+	}
+	line := fmt.Sprintf("tensogrpc: rejected Predict from %s: %s: %s %s", from, cause, code, msg)
+	if s.o.ErrorLog != nil {
+		s.o.ErrorLog.Print(line)
+	} else {
+		log.Print(line)
+	}
+	return status.Error(code, msg)
+}
+
 type modelKey struct{}
 
 // ModelName returns the model_name of the request being handled ("" if the
@@ -77,21 +112,21 @@ func (s *Service) call(ctx context.Context, req *tensopb.PredictRequest) (*tenso
 	p := req.GetTensorPacket()
 	n, err := budget.DecodedBytes(p, s.o.Limits)
 	if err != nil {
-		return nil, status.Error(codes.InvalidArgument, "Invalid Tenso packet: "+err.Error())
+		return nil, s.reject(ctx, budget.CauseBadPacket, codes.InvalidArgument, "Invalid Tenso packet: "+err.Error())
 	}
 	if d := n - int64(len(p)); d > s.o.Limits.MaxDecodedBytes {
-		return nil, status.Errorf(codes.ResourceExhausted, "tensogrpc: packet decodes to %d bytes: the limit is %d", d, s.o.Limits.MaxDecodedBytes)
+		return nil, s.reject(ctx, budget.CauseTooLarge, codes.ResourceExhausted, fmt.Sprintf("tensogrpc: packet decodes to %d bytes: the limit is %d", d, s.o.Limits.MaxDecodedBytes))
 	}
 	if err := s.o.Budget.TryAcquire(n); err != nil {
 		if errors.Is(err, budget.ErrNeverFits) {
-			return nil, status.Error(codes.ResourceExhausted, err.Error())
+			return nil, s.reject(ctx, budget.CauseTooLarge, codes.ResourceExhausted, err.Error())
 		}
-		return nil, status.Error(codes.Unavailable, err.Error())
+		return nil, s.reject(ctx, budget.CauseMemory, codes.Unavailable, err.Error())
 	}
 	defer s.o.Budget.Release(n)
 	in, err := tenso.DecodeWith(sysio.AlignedCopy(p), s.o.Limits)
 	if err != nil {
-		return nil, status.Error(codes.InvalidArgument, "Invalid Tenso packet: "+err.Error())
+		return nil, s.reject(ctx, budget.CauseBadPacket, codes.InvalidArgument, "Invalid Tenso packet: "+err.Error())
 	}
 	if name := req.GetModelName(); name != "" {
 		ctx = context.WithValue(ctx, modelKey{}, name)

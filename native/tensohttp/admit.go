@@ -27,17 +27,16 @@ const (
 	RetryAfter = "1"
 )
 
-// Rejection causes, the keys of Stats.Rejected and of the log lines.
+// Rejection causes, the keys of Stats.Rejected and of the log lines: the
+// causes every server shares (package budget).
 const (
-	CauseBusy       = "busy"        // 503: every handler slot taken
-	CauseMemory     = "memory"      // 503: the memory budget is momentarily spent
-	CauseTooLarge   = "too_large"   // 413: body or decoded size over a limit, or over the whole budget
-	CauseSlowBody   = "slow_body"   // 408: the body arrived slower than MinBodyRate, or past ReadTimeout
-	CauseBadRequest = "bad_request" // 400: content type, body cut short
-	CauseBadPacket  = "bad_packet"  // 422: the packet does not decode
+	CauseBusy       = budget.CauseBusy       // 503: every handler slot taken
+	CauseMemory     = budget.CauseMemory     // 503: the memory budget is momentarily spent
+	CauseTooLarge   = budget.CauseTooLarge   // 413: body or decoded size over a limit, or over the whole budget
+	CauseSlowBody   = budget.CauseSlowBody   // 408: the body arrived slower than MinBodyRate, or past ReadTimeout
+	CauseBadRequest = budget.CauseBadRequest // 400: content type, body cut short
+	CauseBadPacket  = budget.CauseBadPacket  // 422: the packet does not decode
 )
-
-var causes = [...]string{CauseBusy, CauseMemory, CauseTooLarge, CauseSlowBody, CauseBadRequest, CauseBadPacket}
 
 // Stats are the App's gauges, served as JSON at Options.StatsPath.
 type Stats struct {
@@ -50,45 +49,42 @@ type Stats struct {
 
 type counters struct {
 	reading  atomic.Int64
-	rejected [len(causes)]atomic.Int64
+	rejected budget.Rejections
 }
 
 // Stats returns the App's gauges.
 func (a *App) Stats() Stats {
-	s := Stats{Budget: a.budget.Stats(), Reading: a.ctr.reading.Load(), Slots: -1, Rejected: map[string]int64{}}
+	s := Stats{Budget: a.budget.Stats(), Reading: a.ctr.reading.Load(), Slots: -1, Rejected: a.ctr.rejected.Snapshot()}
 	if a.sem != nil {
 		s.SlotsBusy, s.Slots = len(a.sem), cap(a.sem)
-	}
-	for i, c := range causes {
-		s.Rejected[c] = a.ctr.rejected[i].Load()
 	}
 	return s
 }
 
 // causeOf classifies a refusal of the App's own (not an endpoint's).
-func causeOf(status int) int {
+func causeOf(status int) string {
 	switch status {
 	case http.StatusServiceUnavailable:
-		return 1
+		return CauseMemory
 	case http.StatusRequestEntityTooLarge:
-		return 2
+		return CauseTooLarge
 	case http.StatusRequestTimeout:
-		return 3
+		return CauseSlowBody
 	case http.StatusUnprocessableEntity:
-		return 5
+		return CauseBadPacket
 	}
-	return 4
+	return CauseBadRequest
 }
 
 // reject answers a request the App refuses, counts it and logs one line
 // with its cause.
-func (a *App) reject(w http.ResponseWriter, r *http.Request, cause int, he *HTTPError) {
-	a.ctr.rejected[cause].Add(1)
+func (a *App) reject(w http.ResponseWriter, r *http.Request, cause string, he *HTTPError) {
+	a.ctr.rejected.Add(cause)
 	msg := he.Detail
 	if he.Err != nil && !strings.Contains(msg, he.Err.Error()) {
 		msg += " (" + he.Err.Error() + ")"
 	}
-	a.logf("tensohttp: rejected %s %s from %s: %s: %d %s", r.Method, r.URL.Path, r.RemoteAddr, causes[cause], he.Status, msg)
+	a.logf("tensohttp: rejected %s %s from %s: %s: %d %s", r.Method, r.URL.Path, r.RemoteAddr, cause, he.Status, msg)
 	if he.Status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", RetryAfter)
 	}
@@ -158,7 +154,7 @@ func (x *rateReader) done() {
 // answered already and returns ok false.
 func (a *App) admit(w http.ResponseWriter, r *http.Request, e *endpoint, start time.Time) (in tenso.Value, pb *pooledBuf, l *lease, ok bool) {
 	if !CheckContentType(r) {
-		a.reject(w, r, 4, &HTTPError{Status: http.StatusBadRequest, Detail: DetailContentType})
+		a.reject(w, r, CauseBadRequest, &HTTPError{Status: http.StatusBadRequest, Detail: DetailContentType})
 		return nil, nil, nil, false
 	}
 	l = &lease{b: a.budget}

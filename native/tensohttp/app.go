@@ -265,7 +265,7 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case a.sem <- struct{}{}:
 			defer func() { <-a.sem }()
 		default:
-			a.reject(w, r, 0, &HTTPError{Status: http.StatusServiceUnavailable, Detail: DetailBusy})
+			a.reject(w, r, CauseBusy, &HTTPError{Status: http.StatusServiceUnavailable, Detail: DetailBusy})
 			return
 		}
 	}
