@@ -62,8 +62,8 @@ func TestServerAllocsIndependentOfSize(t *testing.T) {
 	// scheduler happened to run on another (its private slot cannot be
 	// stolen), which made about one request in 50 allocate its buffer anew.
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	small := bytesPerRequest(t, 1<<8)                // 1 KiB
-	large := bytesPerRequest(t, 1<<20)               // 4 MiB
+	small := bytesPerRequest(t, 1<<8)  // 1 KiB
+	large := bytesPerRequest(t, 1<<20) // 4 MiB
 	t.Logf("bytes allocated per request: %.0f (1 KiB tensor), %.0f (4 MiB tensor)", small, large)
 	if large > small+16<<10 {
 		t.Errorf("a 4 MiB request allocates %.0f bytes, a 1 KiB one %.0f: allocation grows with size", large, small)
