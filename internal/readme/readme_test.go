@@ -3,7 +3,8 @@ package readme_test
 // Each example below holds one Go snippet of README.md verbatim (between
 // the lines that give it its context), so the snippets compile; the
 // deterministic ones run and check their output. TestREADMESnippets fails
-// when a README snippet is not found here, so the two cannot drift.
+// when a README snippet is not found here (or, for the NATS section, in
+// native/tensonats/readme_example_test.go), so the two cannot drift.
 
 import (
 	"bytes"
@@ -204,45 +205,65 @@ func shmNames(t *testing.T) map[string]bool {
 	return m
 }
 
+// exampleFiles hold the README's Go snippets: this file, and for the NATS
+// section (another module, which this one cannot import) an example of
+// native/tensonats that runs against an embedded server.
+var exampleFiles = []string{"readme_test.go", "../../native/tensonats/readme_example_test.go"}
+
 // TestREADMESnippets checks that every Go snippet of README.md is in an
-// example of this file, line for line (spacing aside), and that the
-// packages the snippet imports are imported here.
+// example of one of exampleFiles, line for line (spacing aside), and that
+// the packages the snippet imports are imported by that file.
 func TestREADMESnippets(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := os.ReadFile("readme_test.go")
-	if err != nil {
-		t.Fatal(err)
+	type file struct {
+		name     string
+		imported map[string]bool
+		lines    []string
 	}
-	f, err := parser.ParseFile(token.NewFileSet(), "readme_test.go", src, parser.ImportsOnly)
-	if err != nil {
-		t.Fatal(err)
+	var files []file
+	for _, name := range exampleFiles {
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), name, src, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		imported := map[string]bool{}
+		for _, im := range f.Imports {
+			p, _ := strconv.Unquote(im.Path.Value)
+			imported[p] = true
+		}
+		files = append(files, file{name, imported, codeLines(string(src))})
 	}
-	imported := map[string]bool{}
-	for _, im := range f.Imports {
-		p, _ := strconv.Unquote(im.Path.Value)
-		imported[p] = true
-	}
-	here := codeLines(string(src))
 	blocks := regexp.MustCompile("(?ms)^```go\n(.*?)^```$").FindAllStringSubmatch(string(readme), -1)
 	if len(blocks) < 6 {
 		t.Fatalf("README.md: %d Go snippets found, want at least 6 (the regexp or the README changed)", len(blocks))
 	}
 	for i, b := range blocks {
 		paths, body := splitImports(b[1])
-		for _, p := range paths {
-			if !imported[p] {
-				t.Errorf("README Go snippet %d imports %q, which readme_test.go does not", i+1, p)
-			}
-		}
 		lines := codeLines(body)
 		if len(lines) == 0 {
 			continue
 		}
-		if !contains(here, lines) {
-			t.Errorf("README Go snippet %d (%q …) is not, line for line, in an example of internal/readme/readme_test.go; copy it there so it compiles", i+1, lines[0])
+		found := false
+		for _, f := range files {
+			if !contains(f.lines, lines) {
+				continue
+			}
+			found = true
+			for _, p := range paths {
+				if !f.imported[p] {
+					t.Errorf("README Go snippet %d imports %q, which %s does not", i+1, p, f.name)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("README Go snippet %d (%q …) is not, line for line, in an example of %s; copy it there so it compiles", i+1, lines[0], strings.Join(exampleFiles, " or "))
 		}
 	}
 }
