@@ -3,7 +3,7 @@ module github.com/tenso-go/tenso/gpu
 go 1.26.0
 
 require (
-	github.com/tenso-go/tenso v0.0.0
+	github.com/tenso-go/tenso v0.1.0
 	github.com/zeebo/xxh3 v1.1.0
 	golang.org/x/sys v0.50.0
 	gorgonia.org/cu v0.9.6
