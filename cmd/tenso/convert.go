@@ -2,8 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,45 +18,35 @@ func init() {
 
 func runConvert(args []string) int { return convertMain(args, os.Stderr) }
 
-const convertUsage = `usage: tenso convert [flags] IN [OUT]
-
-Converts by file extension, streaming bodies through a 1 MiB buffer:
+const convertDescription = `Converts by file extension, streaming bodies through a 1 MiB buffer:
   .npy         -> .tenso        one dense packet
   .safetensors -> .tenso        one bundle: names, dtypes (F16, BF16, ...), shapes kept
   .tenso       -> .npy          a dense packet
   .tenso       -> .safetensors  a bundle of dense tensors (or one dense packet)
 OUT defaults to IN with the extension .tenso (for .npy and .safetensors input).
-The output is written to a temporary file beside OUT and renamed on success.
-
-flags:
-`
+The output is written to a temporary file beside OUT and renamed on success.`
 
 // progressAt is the input size from which a progress bar is drawn.
 const progressAt = 4 << 20
 
 func convertMain(args []string, stderr io.Writer) int {
-	fs := flag.NewFlagSet("convert", flag.ContinueOnError)
+	fs := newFlags("convert", "[-integrity] [-align N] [-q] [-progress] IN [OUT]", convertDescription)
 	fs.SetOutput(stderr)
 	integrity := fs.Bool("integrity", false, "write XXH3-64 integrity footers (Tenso output)")
 	align := fs.Int("align", 64, "body alignment of written Tenso packets (a power of two)")
 	quiet := fs.Bool("q", false, "no progress bar")
 	force := fs.Bool("progress", false, "draw the progress bar even when stderr is not a terminal")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, convertUsage)
-		fs.PrintDefaults()
+	pos, status, parsed := parseArgs(fs, args)
+	if !parsed {
+		return status
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if len(pos) < 1 || len(pos) > 2 {
+		return badUsage(fs, "")
 	}
-	if fs.NArg() < 1 || fs.NArg() > 2 {
-		fs.Usage()
-		return 2
+	in, out := pos[0], ""
+	if len(pos) == 2 {
+		out = pos[1]
 	}
-	in := fs.Arg(0)
-	out := fs.Arg(1)
 	inExt := strings.ToLower(filepath.Ext(in))
 	if out == "" {
 		if inExt == ".tenso" {

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"encoding/binary"
-	"errors"
-	"flag"
 	"fmt"
 	"math"
 	"net"
@@ -25,17 +23,13 @@ func init() {
 }
 
 func runServe(args []string) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: tenso serve [-addr 127.0.0.1:8000] [-grpc ADDR] [-nats URLS [-nats-name infer]] [-integrity] [-compress]\n"+
-			"                   [-max-body N] [-max-decoded N] [-max-inflight N] [-max-concurrent N] [-min-body-rate N] [-body-grace D]\n\n"+
-			"Serves POST /infer, which doubles every element of a dense numeric tensor (or of each\n"+
+	fs := newFlags("serve", "[-addr 127.0.0.1:8000] [-grpc ADDR] [-nats URLS [-nats-name infer]] [-integrity] [-compress]\n"+
+		"                   [-max-body N] [-max-decoded N] [-max-inflight N] [-max-concurrent N] [-min-body-rate N] [-body-grace D]",
+		"Serves POST /infer, which doubles every element of a dense numeric tensor (or of each\n"+
 			"tensor of a bundle) keeping its dtype, GET /health and GET /health/stats (bytes in flight,\n"+
 			"slots busy, rejections by cause). With -nats, the same endpoint is also a NATS micro\n"+
 			"service (discovery, stats, queue group): every `tenso serve -nats` under one -nats-name\n"+
 			"shares the requests. Stop with Ctrl-C.")
-		fs.PrintDefaults()
-	}
 	addr := fs.String("addr", "127.0.0.1:8000", "HTTP listen address")
 	grpcAddr := fs.String("grpc", "", "also serve gRPC TensorInference on this address (e.g. 127.0.0.1:50051)")
 	integrity := fs.Bool("integrity", false, "add XXH3 integrity footers to responses")
@@ -48,15 +42,12 @@ func runServe(args []string) int {
 	grace := fs.Duration("body-grace", tensohttp.DefaultBodyGrace, "how long an HTTP request body may arrive at any rate")
 	natsURLs := fs.String("nats", "", "also serve the endpoint as a NATS service on these comma-separated server URLs (e.g. "+defaultNATS+")")
 	natsName := fs.String("nats-name", "infer", "name (and request subject) of the NATS service")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	pos, status, parsed := parseArgs(fs, args)
+	if !parsed {
+		return status
 	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return 2
+	if len(pos) != 0 {
+		return badUsage(fs, "serve takes no operands")
 	}
 	var natsServers []string
 	connectTimeout := 10 * time.Second
@@ -131,7 +122,7 @@ func runServe(args []string) int {
 			errc <- svc.Stop()
 		}()
 	}
-	status := 0
+	status = 0
 	for i := 0; i < n; i++ {
 		if err := <-errc; err != nil {
 			stop() // one server failed: stop the other
