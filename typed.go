@@ -161,8 +161,9 @@ func wordSize(d DType) int {
 func IsAligned(b []byte, alignment int) bool { return sysio.IsAligned(b, alignment) }
 
 // DecodePrefix decodes the packet at the start of p and reports how many
-// bytes it occupies (bytes after an uncompressed packet are ignored by
-// Decode).
+// bytes it occupies. It delimits the packet as PacketLen does, so more
+// packets may follow any packet, a compressed dense one included (Decode
+// ignores bytes only after an uncompressed packet).
 func DecodePrefix(p []byte, l Limits) (Value, int, error) { return core.DecodePrefix(p, l) }
 
 // InspectWith is Inspect under the given Limits.

@@ -104,6 +104,40 @@ func BenchmarkDecode(b *testing.B) {
 	}
 }
 
+// BenchmarkDecodePrefix: DecodePrefix delimits the packet (PacketLen's
+// walk) before decoding it; its baseline is Decode of the same packet,
+// uncompressed and LZ4-compressed (1 MiB of float32).
+func BenchmarkDecodePrefix(b *testing.B) {
+	benchData(b)
+	mib := &Tensor{DType: Float32, Shape: []int{256 << 10}, Data: bench64.Data[:1<<20]}
+	lz, err := Encode(mib, Options{Compress: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		p    []byte
+	}{{"dense_1KiB", bench1KPkt}, {"lz4_1MiB", lz}} {
+		for _, f := range []struct {
+			name string
+			fn   func([]byte) error
+		}{
+			{"Decode", func(p []byte) error { _, err := Decode(p); return err }},
+			{"DecodePrefix", func(p []byte) error { _, _, err := DecodePrefix(p, Limits{}); return err }},
+		} {
+			b.Run(c.name+"/"+f.name, func(b *testing.B) {
+				b.SetBytes(int64(len(c.p)))
+				b.ReportAllocs()
+				for i := 0; i < b.N; i++ {
+					if err := f.fn(c.p); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
 func BenchmarkEncode(b *testing.B) {
 	benchData(b)
 	n := int64(len(bench64Pkt))

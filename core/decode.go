@@ -10,22 +10,37 @@ import (
 // are returned as views into p (no copy): they are valid exactly as long as
 // p's memory is, and they change if p changes. A compressed dense body is
 // decompressed into one exactly-sized allocation. Bytes after an
-// uncompressed top-level packet are ignored (use DecodePrefix to learn the
-// consumed length); a compressed dense packet extends to the end of p.
+// uncompressed top-level packet are ignored; a compressed dense packet
+// extends to the end of p. DecodePrefix delimits any packet, a compressed
+// one included, and reports its length.
 func Decode(p []byte) (Value, error) { return DecodeWith(p, Limits{}) }
 
 // DecodeWith is Decode under the limits l (zero fields mean defaults).
 func DecodeWith(p []byte, l Limits) (Value, error) {
-	v, _, err := DecodePrefix(p, l)
+	l = l.norm()
+	d := decoder{lim: &l}
+	v, _, err := d.decode(p, 0, 0, false)
 	return v, err
 }
 
 // DecodePrefix decodes the packet at the start of p under l and reports the
-// number of bytes it occupies.
+// number of bytes it occupies; more bytes (further packets) may follow.
+// The packet is delimited as PacketLen does, from its own framing (a
+// compressed dense packet by walking its LZ4 frame), and exactly those
+// bytes are decoded.
 func DecodePrefix(p []byte, l Limits) (Value, int, error) {
 	l = l.norm()
+	s := source{buf: p}
+	n, err := s.frame(&l, true)
+	if err != nil {
+		return nil, 0, err
+	}
 	d := decoder{lim: &l}
-	return d.decode(p, 0, 0, false)
+	v, _, err := d.decode(p[:n:n], 0, 0, true)
+	if err != nil {
+		return nil, 0, err
+	}
+	return v, int(n), nil
 }
 
 // decodeExact decodes a packet that must occupy all of p (a container

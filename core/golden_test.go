@@ -307,3 +307,39 @@ func TestGoldenCorpus(t *testing.T) {
 		t.Errorf("%d byte-exact packets checked, the corpus has 80", exact)
 	}
 }
+
+// TestDecodePrefixBackToBack: the whole corpus back to back is walked by
+// DecodePrefix, each value equal to Decode of its packet alone and each
+// length its packet's (a compressed dense packet followed by more bytes
+// included).
+func TestDecodePrefixBackToBack(t *testing.T) {
+	var all []byte
+	var names []string
+	var lens []int
+	for _, f := range golden.Files(t) {
+		name := f["file"].(string)
+		p := golden.Read(t, name)
+		all = append(all, p...)
+		names = append(names, name)
+		lens = append(lens, len(p))
+	}
+	off := 0
+	for i, name := range names {
+		alone := all[off : off+lens[i] : off+lens[i]]
+		want, err := Decode(alone)
+		if err != nil {
+			t.Fatalf("%s: Decode: %v", name, err)
+		}
+		got, n, err := DecodePrefix(all[off:], Limits{})
+		if err != nil || n != lens[i] {
+			t.Fatalf("%s at %d: DecodePrefix = %d, %v; want %d bytes", name, off, n, err, lens[i])
+		}
+		if err := equalValue(got, want); err != nil {
+			t.Fatalf("%s at %d: DecodePrefix differs from Decode: %v", name, off, err)
+		}
+		off += n
+	}
+	if off != len(all) {
+		t.Fatalf("walked %d of %d bytes", off, len(all))
+	}
+}
