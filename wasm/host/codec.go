@@ -2,7 +2,6 @@ package host
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -102,6 +101,15 @@ func (c *Codec) call(ctx context.Context, f func(api.Module) error) error {
 	return err
 }
 
+// export returns the module's exported function name (one a module built
+// from an older tree may lack).
+func export(m api.Module, name string) (api.Function, error) {
+	if fn := m.ExportedFunction(name); fn != nil {
+		return fn, nil
+	}
+	return nil, fmt.Errorf("tenso: the wasm module does not export %s", name)
+}
+
 func (c *Codec) word(m api.Module, i uint32) uint32 {
 	v, _ := m.Memory().ReadUint32Le(c.state + 4*i)
 	return v
@@ -121,6 +129,15 @@ func (c *Codec) moduleError(m api.Module) error {
 func (c *Codec) result(m api.Module) ([]byte, bool) {
 	ptr, n := c.word(m, 0), c.word(m, 1)
 	return m.Memory().Read(ptr, n)
+}
+
+// input copies b into the module: into the fixed small buffer when it
+// fits, else into the reusable input region.
+func (c *Codec) input(ctx context.Context, m api.Module, b []byte) (uint32, error) {
+	if len(b) <= smallMax && m.Memory().Write(c.small, b) {
+		return c.small, nil
+	}
+	return c.put(ctx, m, b)
 }
 
 // put copies b into the module's reusable input region.
@@ -145,12 +162,9 @@ func (c *Codec) put(ctx context.Context, m api.Module, b []byte) (uint32, error)
 func (c *Codec) Decode(ctx context.Context, packet []byte) (tenso.Value, error) {
 	var v tenso.Value
 	err := c.call(ctx, func(m api.Module) error {
-		ptr := c.small
-		if len(packet) > smallMax || !m.Memory().Write(ptr, packet) {
-			var err error
-			if ptr, err = c.put(ctx, m, packet); err != nil {
-				return err
-			}
+		ptr, err := c.input(ctx, m, packet)
+		if err != nil {
+			return err
 		}
 		n := uint64(len(packet))
 		res, err := c.fn.decode.Call(ctx, uint64(ptr), n, n)
@@ -220,7 +234,7 @@ func (c *Codec) Encode(ctx context.Context, v tenso.Value, o tenso.Options) ([]b
 func (c *Codec) Inspect(ctx context.Context, packet []byte) (tenso.Info, error) {
 	var info tenso.Info
 	err := c.call(ctx, func(m api.Module) error {
-		ptr, err := c.put(ctx, m, packet)
+		ptr, err := c.input(ctx, m, packet)
 		if err != nil {
 			return err
 		}
@@ -232,25 +246,57 @@ func (c *Codec) Inspect(ctx context.Context, packet []byte) (tenso.Info, error) 
 			return c.moduleError(m)
 		}
 		w, ok := c.result(m)
-		if !ok || len(w) < 16*4 {
-			return errors.New("tenso: wasm module returned an out-of-range result")
+		if !ok {
+			return errBadResult
 		}
-		u := func(i int) uint32 { return binary.LittleEndian.Uint32(w[4*i:]) }
-		info = tenso.Info{
-			Version: int(u(0)), Flags: uint16(u(1)), Kind: tenso.Kind(u(2)), DType: tenso.DType(u(3)),
-			Count: int(u(4)), Aligned: u(5) == 1, Alignment: int(u(6)), Integrity: u(7) == 1,
-			Compressed: u(8) == 1, HeaderLen: int(u(9)), BodyOffset: int(u(10)),
-			Elements: int64(uint64(u(11)) | uint64(u(12))<<32), DataSize: int64(uint64(u(13)) | uint64(u(14))<<32),
+		info, _, err = readInfo(w, 0)
+		return err
+	})
+	return info, err
+}
+
+// Dequantize is tenso.Dequantize in the wasm module: the float32 tensor of
+// q (a copy out of the module's memory). q is validated by its own
+// Validate first, so errors are tenso.Dequantize's.
+func (c *Codec) Dequantize(ctx context.Context, q *tenso.Quantized) (*tenso.Tensor, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	var b layoutBuilder
+	if err := b.value(q, 0); err != nil {
+		return nil, err
+	}
+	region := b.region()
+	var out []byte
+	err := c.call(ctx, func(m api.Module) error {
+		fn, err := export(m, "tenso_dequantize")
+		if err != nil {
+			return err
 		}
-		nd := int(u(15))
-		if len(w) < 4*(16+nd) {
-			return errors.New("tenso: wasm module returned a short result")
+		ptr, err := c.put(ctx, m, region)
+		if err != nil {
+			return err
 		}
-		info.Shape = make([]int, nd)
-		for i := range info.Shape {
-			info.Shape[i] = int(u(16 + i))
+		res, err := fn.Call(ctx, uint64(ptr), uint64(len(region)))
+		if err != nil {
+			return err
+		}
+		if int32(res[0]) != 0 {
+			return c.moduleError(m)
+		}
+		r, ok := c.result(m)
+		if !ok || len(r) != 4*q.NumElements() {
+			return errBadResult
+		}
+		out = make([]byte, len(r))
+		copy(out, r)
+		if len(out) > 1<<20 {
+			c.fn.release.Call(ctx)
 		}
 		return nil
 	})
-	return info, err
+	if err != nil {
+		return nil, err
+	}
+	return &tenso.Tensor{DType: tenso.Float32, Shape: append([]int(nil), q.Shape...), Data: out}, nil
 }

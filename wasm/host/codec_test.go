@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/tenso-go/tenso/internal/golden"
+	"fmt"
 	"testing"
+
+	"github.com/tenso-go/tenso/internal/golden"
 
 	"github.com/tenso-go/tenso"
 )
@@ -77,24 +79,11 @@ func TestGoldenThroughModule(t *testing.T) {
 func TestBadInputsMatchNative(t *testing.T) {
 	c := newCodec(t)
 	ctx := context.Background()
-	sentinels := []error{tenso.ErrCorrupt, tenso.ErrTooLarge, tenso.ErrChecksum, tenso.ErrUnsupported, tenso.ErrUnframed}
 	check := func(name string, p []byte) {
 		_, nerr := tenso.Decode(p)
-		v, err := c.Decode(ctx, p)
-		if (nerr == nil) != (err == nil) {
-			t.Fatalf("%s: native %v, wasm %v", name, nerr, err)
-		}
-		if err == nil {
-			return
-		}
-		_ = v
-		if err.Error() != nerr.Error() {
-			t.Fatalf("%s: wasm %q, native %q", name, err, nerr)
-		}
-		for _, s := range sentinels {
-			if errors.Is(err, s) != errors.Is(nerr, s) {
-				t.Fatalf("%s: errors.Is(%v) differs", name, s)
-			}
+		_, err := c.Decode(ctx, p)
+		if e := sameError(nerr, err); e != nil {
+			t.Fatalf("%s: %v", name, e)
 		}
 	}
 	for _, f := range golden.Files(t) {
@@ -179,4 +168,30 @@ func TestEmbedded(t *testing.T) {
 		n++
 	}
 	t.Logf("%d golden packets decoded alike by the embedded module and native Go", n)
+}
+
+// sameError reports how the module's error err differs from native's nerr:
+// both nil, or the same message, the same sentinels and, for a
+// FormatError, the same offset.
+func sameError(nerr, err error) error {
+	if (nerr == nil) != (err == nil) {
+		return fmt.Errorf("native %v, wasm %v", nerr, err)
+	}
+	if err == nil {
+		return nil
+	}
+	if err.Error() != nerr.Error() {
+		return fmt.Errorf("wasm %q, native %q", err, nerr)
+	}
+	for _, s := range []error{tenso.ErrCorrupt, tenso.ErrTooLarge, tenso.ErrChecksum, tenso.ErrUnsupported, tenso.ErrUnframed, tenso.ErrInvalid} {
+		if errors.Is(err, s) != errors.Is(nerr, s) {
+			return fmt.Errorf("%q: errors.Is(%v) differs", err, s)
+		}
+	}
+	var fe *tenso.FormatError
+	var we *Error
+	if errors.As(nerr, &fe) && (!errors.As(err, &we) || we.Offset != fe.Offset) {
+		return fmt.Errorf("%q: native offset %d, wasm %v", err, fe.Offset, err)
+	}
+	return nil
 }

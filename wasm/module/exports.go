@@ -315,11 +315,13 @@ func tensoDequantize(p unsafe.Pointer, n uint32) int32 {
 	if !ok {
 		return setError(errors.New("tenso: invalid argument: dequantize needs a quantized tensor"))
 	}
-	out := make([]float32, q.NumElements())
-	if err := tenso.DequantizeInto(out, q); err != nil {
+	// tenso.Dequantize validates q before it allocates (a shape whose
+	// product has no matching data is its error, not a failed make).
+	t, err := tenso.Dequantize(q)
+	if err != nil {
 		return setError(err)
 	}
-	return setResult(f32bytes(out), out)
+	return setResult(t.Data, t)
 }
 
 // tenso_f16_to_f32 converts n float16 values at src to float32 at dst.
