@@ -49,9 +49,9 @@ func (r *Runtime) NewCodec(ctx context.Context) (*Codec, error) {
 }
 
 func (c *Codec) start(ctx context.Context) error {
-	mod, err := c.r.instantiate(ctx, c.r.module)
+	mod, err := c.r.instantiate(ctx, c.r.module, &c.stderr)
 	if err != nil {
-		return fmt.Errorf("tenso: instantiating the wasm module: %w", err)
+		return fmt.Errorf("tenso: instantiating the wasm module: %w", c.stderr.wrap(err))
 	}
 	fns := map[string]*api.Function{
 		"tenso_reserve": &c.fn.reserve, "tenso_decode": &c.fn.decode, "tenso_encode": &c.fn.encode,
@@ -83,10 +83,12 @@ func (c *Codec) start(ctx context.Context) error {
 func (c *Codec) Close(ctx context.Context) error { return c.close(ctx) }
 
 // call runs f with the instance locked, restarting a closed instance first
-// and discarding it after a wasm-level failure.
+// and discarding it after a wasm-level failure, whose error then begins
+// with what the module printed to stderr (a Go panic's message).
 func (c *Codec) call(ctx context.Context, f func(api.Module) error) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.stderr.reset()
 	if c.mod == nil {
 		if err := c.start(ctx); err != nil {
 			return err
@@ -97,6 +99,9 @@ func (c *Codec) call(ctx context.Context, f func(api.Module) error) error {
 	if err != nil && !errors.As(err, &te) {
 		c.mod.Close(ctx)
 		c.mod = nil
+		if len(c.stderr.b) > 0 {
+			err = fmt.Errorf("tenso: the wasm module failed: %w", c.stderr.wrap(err))
+		}
 	}
 	return err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -82,10 +83,46 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 // Close releases the runtime and every instance made from it.
 func (r *Runtime) Close(ctx context.Context) error { return r.rt.Close(ctx) }
 
-// instantiate starts an anonymous instance of m as a WASI reactor.
-func (r *Runtime) instantiate(ctx context.Context, m wazero.CompiledModule) (api.Module, error) {
-	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions("_initialize")
+// instantiate starts an anonymous instance of m as a WASI reactor whose
+// stderr goes to stderr.
+func (r *Runtime) instantiate(ctx context.Context, m wazero.CompiledModule, stderr *stderrBuf) (api.Module, error) {
+	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions("_initialize").WithStderr(stderr)
 	return r.rt.InstantiateModule(ctx, m, cfg)
+}
+
+// stderrMax bounds what an instance's stderr keeps per call: a Go panic's
+// message comes first, its goroutine trace after it.
+const stderrMax = 4096
+
+// stderrBuf keeps the first stderrMax bytes an instance wrote to its stderr
+// since the last reset (one per instance, used under its mutex). A Go
+// module prints a panic there, then aborts: wazero's error says only "wasm
+// error: unreachable" (inside an export) or "module closed with
+// exit_code(2)".
+type stderrBuf struct{ b []byte }
+
+func (s *stderrBuf) Write(p []byte) (int, error) {
+	if n := stderrMax - len(s.b); n > 0 {
+		s.b = append(s.b, p[:min(n, len(p))]...)
+	}
+	return len(p), nil
+}
+
+func (s *stderrBuf) reset() { s.b = s.b[:0] }
+
+// wrap puts the first paragraph of what the instance printed since the
+// last reset (for a Go panic, "panic: <message>" without its goroutine
+// trace) before err, a failure of the instance; err is unchanged when the
+// instance printed nothing.
+func (s *stderrBuf) wrap(err error) error {
+	msg := string(s.b)
+	if i := strings.Index(msg, "\n\n"); i >= 0 {
+		msg = msg[:i]
+	}
+	if msg = strings.TrimSpace(msg); msg == "" {
+		return err
+	}
+	return fmt.Errorf("%s: %w", msg, err)
 }
 
 // Default timeouts.
@@ -94,10 +131,12 @@ const (
 )
 
 // lockedInstance is one wasm instance used under a mutex; a failed call
-// closes it and the next call makes a new one.
+// closes it and the next call makes a new one. stderr is the instance's
+// (reset at the start of each call).
 type lockedInstance struct {
-	mu  sync.Mutex
-	mod api.Module
+	mu     sync.Mutex
+	mod    api.Module
+	stderr stderrBuf
 }
 
 func (l *lockedInstance) close(ctx context.Context) error {

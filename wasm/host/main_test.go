@@ -31,8 +31,8 @@ func repoRoot() string {
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
 
-func buildWasm(out, pkg string) error {
-	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", out, pkg)
+func buildWasm(out, pkg string, flags ...string) error {
+	cmd := exec.Command("go", append(append([]string{"build", "-buildmode=c-shared", "-o", out}, flags...), pkg)...)
 	cmd.Dir = repoRoot()
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {

@@ -81,6 +81,7 @@ func (p *Plugin) Call(ctx context.Context, fn string, packet []byte) ([]byte, er
 	defer cancel()
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.stderr.reset()
 	out, err := p.call(ctx, fn, packet)
 	var pe *PluginError
 	if err != nil && !errors.As(err, &pe) && p.mod != nil {
@@ -118,8 +119,8 @@ func (p *Plugin) call(ctx context.Context, fn string, packet []byte) ([]byte, er
 	m := p.mod
 	if m == nil {
 		var err error
-		if m, err = p.r.instantiate(ctx, p.compiled); err != nil {
-			return nil, fmt.Errorf("%w: starting: %v", ErrPlugin, err)
+		if m, err = p.r.instantiate(ctx, p.compiled, &p.stderr); err != nil {
+			return nil, fmt.Errorf("%w: starting: %v", ErrPlugin, p.stderr.wrap(err))
 		}
 		p.mod = m
 	}
@@ -133,7 +134,7 @@ func (p *Plugin) call(ctx context.Context, fn string, packet []byte) ([]byte, er
 	}
 	res, err := m.ExportedFunction("tenso_plugin_alloc").Call(ctx, uint64(len(packet)))
 	if err != nil {
-		return nil, fmt.Errorf("%w: tenso_plugin_alloc: %v", ErrPlugin, err)
+		return nil, fmt.Errorf("%w: tenso_plugin_alloc: %v", ErrPlugin, p.stderr.wrap(err))
 	}
 	ptr := uint32(res[0])
 	if !m.Memory().Write(ptr, packet) {
@@ -141,12 +142,12 @@ func (p *Plugin) call(ctx context.Context, fn string, packet []byte) ([]byte, er
 	}
 	res, err = handler.Call(ctx, uint64(ptr), uint64(len(packet)))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrPlugin, fn, err)
+		return nil, fmt.Errorf("%w: %s: %v", ErrPlugin, fn, p.stderr.wrap(err))
 	}
 	if res[0] == 0 {
 		e, err := m.ExportedFunction("tenso_plugin_error").Call(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("%w: tenso_plugin_error: %v", ErrPlugin, err)
+			return nil, fmt.Errorf("%w: tenso_plugin_error: %v", ErrPlugin, p.stderr.wrap(err))
 		}
 		msg, ok := readMemory(m.Memory(), uint32(e[0]>>32), uint32(e[0]))
 		if !ok {
