@@ -136,6 +136,24 @@ func (c *Codec) result(m api.Module) ([]byte, bool) {
 	return m.Memory().Read(ptr, n)
 }
 
+// callOn copies b into the module (input) and calls its export name with
+// b's address and length, then args; it returns the first result.
+func (c *Codec) callOn(ctx context.Context, m api.Module, name string, b []byte, args ...uint64) (uint64, error) {
+	fn, err := export(m, name)
+	if err != nil {
+		return 0, err
+	}
+	ptr, err := c.input(ctx, m, b)
+	if err != nil {
+		return 0, err
+	}
+	res, err := fn.Call(ctx, append([]uint64{uint64(ptr), uint64(len(b))}, args...)...)
+	if err != nil {
+		return 0, err
+	}
+	return res[0], nil
+}
+
 // input copies b into the module: into the fixed small buffer when it
 // fits, else into the reusable input region.
 func (c *Codec) input(ctx context.Context, m api.Module, b []byte) (uint32, error) {
@@ -274,19 +292,11 @@ func (c *Codec) Dequantize(ctx context.Context, q *tenso.Quantized) (*tenso.Tens
 	region := b.region()
 	var out []byte
 	err := c.call(ctx, func(m api.Module) error {
-		fn, err := export(m, "tenso_dequantize")
+		res, err := c.callOn(ctx, m, "tenso_dequantize", region)
 		if err != nil {
 			return err
 		}
-		ptr, err := c.put(ctx, m, region)
-		if err != nil {
-			return err
-		}
-		res, err := fn.Call(ctx, uint64(ptr), uint64(len(region)))
-		if err != nil {
-			return err
-		}
-		if int32(res[0]) != 0 {
+		if int32(res) != 0 {
 			return c.moduleError(m)
 		}
 		r, ok := c.result(m)

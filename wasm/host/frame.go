@@ -17,19 +17,11 @@ import (
 func (c *Codec) PacketLen(ctx context.Context, p []byte) (int, error) {
 	var n int
 	err := c.call(ctx, func(m api.Module) error {
-		fn, err := export(m, "tenso_packet_len")
+		res, err := c.callOn(ctx, m, "tenso_packet_len", p, uint64(len(p)))
 		if err != nil {
 			return err
 		}
-		ptr, err := c.input(ctx, m, p)
-		if err != nil {
-			return err
-		}
-		res, err := fn.Call(ctx, uint64(ptr), uint64(len(p)), uint64(len(p)))
-		if err != nil {
-			return err
-		}
-		n, err = c.packetLen(m, res[0], len(p))
+		n, err = c.packetLen(m, res, len(p))
 		return err
 	})
 	return n, err
@@ -58,19 +50,11 @@ func (c *Codec) DecodePrefix(ctx context.Context, p []byte) (tenso.Value, int, e
 	var v tenso.Value
 	var n int
 	err := c.call(ctx, func(m api.Module) error {
-		fn, err := export(m, "tenso_decode_prefix")
+		res, err := c.callOn(ctx, m, "tenso_decode_prefix", p)
 		if err != nil {
 			return err
 		}
-		ptr, err := c.input(ctx, m, p)
-		if err != nil {
-			return err
-		}
-		res, err := fn.Call(ctx, uint64(ptr), uint64(len(p)))
-		if err != nil {
-			return err
-		}
-		if n, err = c.packetLen(m, res[0], len(p)); err != nil {
+		if n, err = c.packetLen(m, res, len(p)); err != nil {
 			return err
 		}
 		lay, ok := c.result(m)
@@ -95,19 +79,11 @@ func (c *Codec) DecodePrefix(ctx context.Context, p []byte) (tenso.Value, int, e
 func (c *Codec) InspectTree(ctx context.Context, p []byte) (tenso.Info, error) {
 	var info tenso.Info
 	err := c.call(ctx, func(m api.Module) error {
-		fn, err := export(m, "tenso_inspect_tree")
+		res, err := c.callOn(ctx, m, "tenso_inspect_tree", p)
 		if err != nil {
 			return err
 		}
-		ptr, err := c.input(ctx, m, p)
-		if err != nil {
-			return err
-		}
-		res, err := fn.Call(ctx, uint64(ptr), uint64(len(p)))
-		if err != nil {
-			return err
-		}
-		if int32(res[0]) != 0 {
+		if int32(res) != 0 {
 			return c.moduleError(m)
 		}
 		w, ok := c.result(m)

@@ -40,15 +40,7 @@ func TestModulePanicReachesCaller(t *testing.T) {
 	}
 	panicWith := func(msg string) error {
 		return c.call(ctx, func(m api.Module) error {
-			fn, err := export(m, "tenso_test_panic")
-			if err != nil {
-				return err
-			}
-			ptr, err := c.input(ctx, m, []byte(msg))
-			if err != nil {
-				return err
-			}
-			_, err = fn.Call(ctx, uint64(ptr), uint64(len(msg)))
+			_, err := c.callOn(ctx, m, "tenso_test_panic", []byte(msg))
 			return err
 		})
 	}

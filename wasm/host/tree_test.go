@@ -21,11 +21,7 @@ func TestReadTreeMalformed(t *testing.T) {
 			continue
 		}
 		err := c.call(ctx, func(m api.Module) error {
-			ptr, err := c.input(ctx, m, p)
-			if err != nil {
-				return err
-			}
-			if _, err := m.ExportedFunction("tenso_inspect_tree").Call(ctx, uint64(ptr), uint64(len(p))); err != nil {
+			if _, err := c.callOn(ctx, m, "tenso_inspect_tree", p); err != nil {
 				return err
 			}
 			w, _ := c.result(m)
