@@ -65,17 +65,21 @@ func Example_streams() {
 // wasm/examples/scale builds).
 func Example_wazero() {
 	ctx := context.Background()
-	var packet, scaleWasm []byte
+	var packet, buf, scaleWasm []byte
 	var tensor tenso.Value
+	var q *tenso.Quantized
 
 	rt, _ := host.New(ctx, host.Config{}) // the module `make wasm` embeds; compiled once per process
 	codec, _ := rt.NewCodec(ctx)
-	v, _ := codec.Decode(ctx, packet) // the bytes a browser runs, from Go
+	v, _ := codec.Decode(ctx, packet)         // the bytes a browser runs, from Go
+	w, n, _ := codec.DecodePrefix(ctx, buf)   // the first of back-to-back packets, and its length
+	info, _ := codec.InspectTree(ctx, packet) // tenso.Info with Parts: every bundle entry, sparse component
+	f32, _ := codec.Dequantize(ctx, q)        // *tenso.Tensor of float32, as tenso.Dequantize
 
 	p, _ := rt.LoadPlugin(ctx, scaleWasm, host.PluginConfig{Timeout: time.Second})
 	out, err := p.CallValue(ctx, "scale", tensor, tenso.Options{})
 
-	_, _, _ = v, out, err
+	_, _, _, _, _, _, _ = v, w, n, info, f32, out, err
 }
 
 // README, "Serving tensors", HTTP (compiled, not run: it serves).
