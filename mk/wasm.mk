@@ -110,3 +110,15 @@ bench-startup: wasm $(WASM_FLOOR)
 	@for f in $(WASM_FLOOR) $(WASM_OUT); do printf '%-22s raw %9d B  gzip -9 %9d B\n' $$f $$(wc -c < $$f) $$(gzip -9c $$f | wc -c); done
 	$(GO) build -o bin/startbench ./wasm/internal/startbench
 	./bin/startbench -floor $(WASM_FLOOR) -n 5
+
+# Size breakdown of the module by package (issue 13): the module built as
+# `make wasm` builds it but keeping the name section (-ldflags=-w, no -s, no
+# wasm-opt), the code bytes of each package's functions, and the reference
+# chain that makes the linker keep fmt, reflect, os, time and context
+# (-dumpdep). WASM_SIZE_SYMS=a,b lists other symbols.
+WASM_SIZE_SYMS ?= fmt.Errorf,fmt.Sprintf,reflect.Value.Method,os.init,time.init,context.init
+
+wasm-size:
+	@mkdir -p bin
+	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags="-w -dumpdep" -o bin/tenso-names.wasm ./wasm/module 2> bin/tenso-names.dumpdep
+	$(GO) run ./wasm/internal/wasmsize -why bin/tenso-names.dumpdep -sym '$(WASM_SIZE_SYMS)' bin/tenso-names.wasm
