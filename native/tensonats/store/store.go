@@ -510,12 +510,25 @@ func (s *Store) read(ctx context.Context, key string) ([]byte, error) {
 	return buf, nil
 }
 
-// Delete removes the value under key. A missing key is ErrNotFound.
+// Delete removes the value under key. A missing key (never put, deleted
+// or expired) is ErrNotFound.
 func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := checkKey(key); err != nil {
 		return err
 	}
+	found := false
 	return s.retry(ctx, func(ctx context.Context) error {
+		// The object store's Delete of a key already deleted rewrites its
+		// delete marker and returns nil: the key must be there first. Once
+		// an attempt saw it, a retry deletes again (that completes a
+		// Delete cut after its marker, purging the chunks) instead of
+		// reporting the key its own marker removed as missing.
+		if !found {
+			if _, err := s.obs.GetInfo(ctx, key); err != nil {
+				return notFound(key, err)
+			}
+			found = true
+		}
 		return notFound(key, s.obs.Delete(ctx, key))
 	})
 }

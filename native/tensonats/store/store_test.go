@@ -324,3 +324,30 @@ func (c *cutConn) Write(p []byte) (int, error) {
 	c.Conn.Close()
 	return n, errors.New("connection cut by the test")
 }
+
+// Delete of a key that was deleted before is ErrNotFound, as is one that
+// never existed.
+func TestDeleteMissing(t *testing.T) {
+	_, nc := natstest.Start(t, embedded.Options{})
+	s := open(t, nc, "del", Config{})
+	ctx := ctxT(t, 30*time.Second)
+	if err := s.Delete(ctx, "never"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Delete of a key never put: %v", err)
+	}
+	if err := s.PutValue(ctx, "k", dense(10, 1), tenso.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, "k"); err != nil {
+		t.Fatalf("first Delete: %v", err)
+	}
+	if err := s.Delete(ctx, "k"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("second Delete of the same key: %v, want ErrNotFound", err)
+	}
+	// Put again after the delete: the key is back and Delete works again.
+	if err := s.PutValue(ctx, "k", dense(10, 2), tenso.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, "k"); err != nil {
+		t.Fatalf("Delete after a new Put: %v", err)
+	}
+}
