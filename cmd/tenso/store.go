@@ -297,13 +297,7 @@ func storeRm(args []string) int {
 	}
 	bucket, key := pos[0], pos[1]
 	return c.withBucket(urls, bucket, bucketMode{}, func(ctx context.Context, s *store.Store) int {
-		// Info first: the object store accepts the delete of a key that is
-		// already gone.
-		_, err := s.Info(ctx, key)
-		if err == nil {
-			err = s.Delete(ctx, key)
-		}
-		if err != nil {
+		if err := s.Delete(ctx, key); err != nil { // a missing key is store.ErrNotFound
 			return fail(keyError("rm", bucket, key, err))
 		}
 		return 0
