@@ -6,8 +6,9 @@
 //
 // # Guarantees
 //
-//   - Put validates its input as a packet (it must decode, its XXH3 footer
-//     must match when it has one) before anything is sent.
+//   - Put validates its input as exactly one packet (it must decode, its
+//     XXH3 footer must match when it has one, no byte may follow it)
+//     before anything is sent.
 //   - Put returns only once JetStream has acknowledged every chunk and the
 //     value's metadata: with Replicas > 1, a quorum of the replicas holds
 //     it (JetStream acknowledges a write once it is committed by its Raft
@@ -261,21 +262,29 @@ func notFound(key string, err error) error {
 	return err
 }
 
-// validate checks that p is one whole packet.
-func (s *Store) validate(p []byte) error {
-	if _, err := tenso.DecodeWith(p, s.cfg.Limits); err != nil {
-		return fmt.Errorf("%w: %w", ErrBadPacket, err)
+// decodeOne decodes p, which must be exactly one packet: Decode ignores
+// bytes after an uncompressed packet, so DecodePrefix's length is checked
+// against len(p) (the rule `tenso store put` applies to its FILE). Errors
+// wrap ErrBadPacket.
+func (s *Store) decodeOne(p []byte) (tenso.Value, error) {
+	v, n, err := tenso.DecodePrefix(p, s.cfg.Limits)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadPacket, err)
 	}
-	return nil
+	if n != len(p) {
+		return nil, fmt.Errorf("%w: a packet of %d bytes followed by %d more: a value is exactly one packet", ErrBadPacket, n, len(p)-n)
+	}
+	return v, nil
 }
 
-// Put stores packet under key once it has checked that it is a valid
-// packet; it returns after the replicas have acknowledged it.
+// Put stores packet under key once it has checked that it is exactly one
+// valid packet (ErrBadPacket otherwise: bytes after the packet too); it
+// returns after the replicas have acknowledged it.
 func (s *Store) Put(ctx context.Context, key string, packet []byte) error {
 	if err := checkKey(key); err != nil {
 		return err
 	}
-	if err := s.validate(packet); err != nil {
+	if _, err := s.decodeOne(packet); err != nil {
 		return err
 	}
 	return s.put(ctx, key, [][]byte{packet}, int64(len(packet)))
@@ -462,9 +471,9 @@ func (s *Store) get(ctx context.Context, key string) ([]byte, tenso.Value, error
 	if err != nil {
 		return nil, nil, err
 	}
-	v, err := tenso.DecodeWith(p, s.cfg.Limits)
+	v, err := s.decodeOne(p)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: stored value %q: %w", ErrBadPacket, key, err)
+		return nil, nil, fmt.Errorf("stored value %q: %w", key, err)
 	}
 	return p, v, nil
 }

@@ -351,3 +351,33 @@ func TestDeleteMissing(t *testing.T) {
 		t.Fatalf("Delete after a new Put: %v", err)
 	}
 }
+
+// Put holds exactly one packet: bytes after it (another packet, junk, one
+// zero byte) are ErrBadPacket, and nothing is stored.
+func TestPutTrailingBytes(t *testing.T) {
+	_, nc := natstest.Start(t, embedded.Options{})
+	s := open(t, nc, "trail", Config{})
+	ctx := ctxT(t, 30*time.Second)
+	plain := natstest.Encode(t, dense(100, 1), tenso.Options{})
+	footer := natstest.Encode(t, dense(100, 1), tenso.Options{Integrity: true})
+	for name, p := range map[string][]byte{
+		"two packets":         append(bytes.Clone(plain), plain...),
+		"junk after":          append(bytes.Clone(plain), "junk"...),
+		"one zero byte":       append(bytes.Clone(plain), 0),
+		"after a footer":      append(bytes.Clone(footer), 0),
+		"packet after footer": append(bytes.Clone(footer), footer...),
+	} {
+		err := s.Put(ctx, "k", p)
+		if !errors.Is(err, ErrBadPacket) {
+			t.Errorf("Put of %s: %v, want ErrBadPacket", name, err)
+			continue
+		}
+		t.Logf("%s: %v", name, err)
+	}
+	if _, err := s.Get(ctx, "k"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a refused Put stored something: %v", err)
+	}
+	if err := s.Put(ctx, "k", plain); err != nil {
+		t.Fatalf("Put of one packet: %v", err)
+	}
+}
