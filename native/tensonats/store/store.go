@@ -27,8 +27,9 @@
 //     present), so GetValue's result is a zero-copy view of that buffer.
 //   - Every operation retries failures the cluster recovers from (no
 //     leader during an election, a server that went away, timeouts of one
-//     attempt) until its context is done; ErrNotFound, ErrBadKey and bad
-//     packets are returned at once, a digest mismatch after 3 attempts.
+//     attempt) until its context is done; ErrNotFound, ErrBadKey,
+//     ErrSettings and bad packets are returned at once, a digest mismatch
+//     after 3 attempts.
 //
 // All values are stored in the object store, chunked (Config.ChunkSize),
 // whatever their size: one mechanism gives every value the guarantees
@@ -78,6 +79,9 @@ var (
 	// ErrTooLarge: a stored value larger than Config.MaxValueBytes. It is
 	// tenso.ErrTooLarge.
 	ErrTooLarge = tenso.ErrTooLarge
+	// ErrSettings: Open asked for bucket settings the server cannot give,
+	// such as more than one replica on a server that is not in a cluster.
+	ErrSettings = errors.New("tenso/store: bucket settings not possible")
 )
 
 // Config configures a bucket (Open creates it, or updates an existing one
@@ -146,7 +150,7 @@ func Open(ctx context.Context, js jetstream.JetStream, bucket string, c Config) 
 	err := s.retry(ctx, func(ctx context.Context) error {
 		obs, err := js.CreateOrUpdateObjectStore(ctx, oc)
 		if err != nil {
-			return err
+			return replicasError(js.Conn(), c.Replicas, err)
 		}
 		str, err := js.Stream(ctx, "OBJ_"+bucket)
 		if err != nil {
@@ -159,6 +163,24 @@ func Open(ctx context.Context, js jetstream.JetStream, bucket string, c Config) 
 		return nil, fmt.Errorf("tenso/store: opening bucket %q: %w", bucket, err)
 	}
 	return s, nil
+}
+
+// jsErrReplicasNotSupported is JetStream's error code for a stream of
+// more than one replica on a server that is not in a cluster
+// (JSStreamReplicasNotSupportedErr).
+const jsErrReplicasNotSupported jetstream.ErrorCode = 10074
+
+// replicasError turns JetStream's refusal of replicas > 1 on a server
+// that is not in a cluster into ErrSettings naming the replica count and
+// the server, as another attempt would get the same answer; other errors
+// are returned as they are.
+func replicasError(nc *nats.Conn, replicas int, err error) error {
+	var ae *jetstream.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode != jsErrReplicasNotSupported {
+		return err
+	}
+	return fmt.Errorf("%w: %d replicas asked, but server %q (%s) is not clustered (JetStream in single-server mode keeps 1 replica): use Replicas 1 or connect to a cluster (%w)",
+		ErrSettings, replicas, nc.ConnectedServerName(), nc.ConnectedUrlRedacted(), err)
 }
 
 // Name returns the bucket's name.
@@ -177,7 +199,7 @@ func checkKey(key string) error {
 // permanent reports errors that another attempt would not change.
 func permanent(err error) bool {
 	return errors.Is(err, ErrNotFound) || errors.Is(err, ErrBadKey) || errors.Is(err, ErrBadPacket) ||
-		errors.Is(err, ErrTooLarge) || errors.Is(err, tenso.ErrInvalid) ||
+		errors.Is(err, ErrTooLarge) || errors.Is(err, tenso.ErrInvalid) || errors.Is(err, ErrSettings) ||
 		errors.Is(err, jetstream.ErrInvalidStoreName) || errors.Is(err, jetstream.ErrInvalidBucketName) ||
 		errors.Is(err, nats.ErrConnectionClosed) || errors.Is(err, jetstream.ErrBadObjectMeta) ||
 		errors.Is(err, context.Canceled)

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/tenso-go/tenso"
 	"github.com/tenso-go/tenso/internal/sysio"
 	"github.com/tenso-go/tenso/native/tensonats/embedded"
@@ -379,5 +381,30 @@ func TestPutTrailingBytes(t *testing.T) {
 	}
 	if err := s.Put(ctx, "k", plain); err != nil {
 		t.Fatalf("Put of one packet: %v", err)
+	}
+}
+
+// Replicas > 1 on a server that is not in a cluster fails at once (not
+// at the deadline) with an error naming the count and the server's mode.
+func TestReplicasNotClustered(t *testing.T) {
+	_, nc := natstest.Start(t, embedded.Options{})
+	ctx := ctxT(t, 20*time.Second)
+	var retries int
+	start := time.Now()
+	_, err := Open(ctx, natstest.JetStream(t, nc), "r3", Config{Replicas: 3, OnRetry: func(error) { retries++ }})
+	took := time.Since(start)
+	t.Logf("Open R3 on one server after %v, %d retries: %v", took, retries, err)
+	if !errors.Is(err, ErrSettings) {
+		t.Fatalf("Open R3 on one server: %v, want ErrSettings", err)
+	}
+	if retries != 0 || ctx.Err() != nil {
+		t.Fatalf("Open R3 on one server was retried (%d retries, context %v)", retries, ctx.Err())
+	}
+	if msg := err.Error(); !strings.Contains(msg, "3 replicas") || !strings.Contains(msg, "not clustered") {
+		t.Fatalf("error does not name the replica count and the server's mode: %q", msg)
+	}
+	// Nothing was created.
+	if _, err := natstest.JetStream(t, nc).ObjectStore(ctx, "r3"); !errors.Is(err, jetstream.ErrBucketNotFound) {
+		t.Fatalf("bucket after the refused Open: %v", err)
 	}
 }
