@@ -31,6 +31,15 @@
 //     ErrSettings and bad packets are returned at once, a digest mismatch
 //     after 3 attempts.
 //
+// # Bucket settings
+//
+// Open creates a missing bucket with its Config's Replicas, TTL, MaxBytes,
+// Memory and Description, and never changes those of an existing bucket:
+// a zero field takes the bucket's setting, a non-zero one that differs is
+// ErrSettings (and the bucket stays as it is). Store.Config reports the
+// settings the bucket has. Replicas > 1 on a server that is not in a
+// cluster is ErrSettings too, at once.
+//
 // All values are stored in the object store, chunked (Config.ChunkSize),
 // whatever their size: one mechanism gives every value the guarantees
 // above, and a small value costs two messages (one chunk, its metadata).
@@ -47,6 +56,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -79,20 +89,24 @@ var (
 	// ErrTooLarge: a stored value larger than Config.MaxValueBytes. It is
 	// tenso.ErrTooLarge.
 	ErrTooLarge = tenso.ErrTooLarge
-	// ErrSettings: Open asked for bucket settings the server cannot give,
-	// such as more than one replica on a server that is not in a cluster.
+	// ErrSettings: Open asked for bucket settings that cannot be had:
+	// more than one replica on a server that is not in a cluster, or
+	// settings other than those of the existing bucket (Open never
+	// changes them).
 	ErrSettings = errors.New("tenso/store: bucket settings not possible")
 )
 
-// Config configures a bucket (Open creates it, or updates an existing one
-// to it).
+// Config configures a Store. Replicas, TTL, MaxBytes, Memory and
+// Description are the bucket's settings: Open creates a missing bucket
+// with them, and never changes those of an existing bucket (see Open).
+// The other fields are this client's.
 type Config struct {
-	Replicas    int           // copies in the cluster (default 1)
-	TTL         time.Duration // values expire after this long (0: never)
-	ChunkSize   int           // object chunk size (0: the object store's default, 128 KiB)
-	MaxBytes    int64         // size bound of the whole bucket (0: unbounded)
+	Replicas    int           // copies in the cluster (new bucket: default 1)
+	TTL         time.Duration // values expire after this long (new bucket: 0 is never)
+	ChunkSize   int           // object chunk size of this client's puts (0: the object store's default, 128 KiB)
+	MaxBytes    int64         // size bound of the whole bucket (new bucket: 0 is unbounded)
 	Memory      bool          // memory storage instead of files
-	Description string
+	Description string        // a new bucket's description
 	// MaxValueBytes bounds what Get allocates for one value (default
 	// DefaultMaxValueBytes); larger stored values are ErrTooLarge.
 	MaxValueBytes int64
@@ -117,12 +131,17 @@ type Store struct {
 	cfg    Config
 }
 
-// Open opens bucket, creating it if needed (its name: letters, digits, '-'
-// and '_').
+// Open opens bucket, creating it with c's settings if it does not exist
+// (its name: letters, digits, '-' and '_').
+//
+// An existing bucket is used as it is: Open never changes its settings
+// (another client's Open with a zero Config must not turn an R3 bucket
+// into R1 or drop its TTL). A zero Replicas, TTL or MaxBytes, and Memory
+// false, take the bucket's; a non-zero one that differs from the bucket's
+// (Memory true on a file bucket) is ErrSettings, naming both, as a caller
+// that asks for three replicas must not silently get one. Description is
+// only used for a new bucket. Store.Config reports the bucket's settings.
 func Open(ctx context.Context, js jetstream.JetStream, bucket string, c Config) (*Store, error) {
-	if c.Replicas == 0 {
-		c.Replicas = 1
-	}
 	if c.MaxValueBytes <= 0 {
 		c.MaxValueBytes = DefaultMaxValueBytes
 	}
@@ -139,7 +158,7 @@ func Open(ctx context.Context, js jetstream.JetStream, bucket string, c Config) 
 		return nil, fmt.Errorf("tenso/store: %w: negative TTL, replica count or chunk size", tenso.ErrInvalid)
 	}
 	oc := jetstream.ObjectStoreConfig{Bucket: bucket, Description: c.Description, TTL: c.TTL,
-		MaxBytes: c.MaxBytes, Replicas: c.Replicas, Storage: jetstream.FileStorage}
+		MaxBytes: c.MaxBytes, Replicas: max(c.Replicas, 1), Storage: jetstream.FileStorage}
 	if oc.MaxBytes == 0 {
 		oc.MaxBytes = -1
 	}
@@ -148,21 +167,60 @@ func Open(ctx context.Context, js jetstream.JetStream, bucket string, c Config) 
 	}
 	s := &Store{name: bucket, js: js, cfg: c}
 	err := s.retry(ctx, func(ctx context.Context) error {
-		obs, err := js.CreateOrUpdateObjectStore(ctx, oc)
+		obs, err := js.ObjectStore(ctx, bucket)
+		if errors.Is(err, jetstream.ErrBucketNotFound) {
+			// Created with the same settings by another client meanwhile:
+			// JetStream accepts it; with other settings it is
+			// ErrBucketExists, and the next attempt opens that bucket.
+			obs, err = js.CreateObjectStore(ctx, oc)
+			err = replicasError(js.Conn(), oc.Replicas, err)
+		}
 		if err != nil {
-			return replicasError(js.Conn(), c.Replicas, err)
+			return err
 		}
 		str, err := js.Stream(ctx, "OBJ_"+bucket)
 		if err != nil {
 			return err
 		}
-		s.obs, s.stream = obs, str
+		cfg, err := bucketSettings(c, str.CachedInfo().Config)
+		if err != nil {
+			return err
+		}
+		s.obs, s.stream, s.cfg = obs, str, cfg
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("tenso/store: opening bucket %q: %w", bucket, err)
 	}
 	return s, nil
+}
+
+// bucketSettings returns c with the bucket's settings, from its stream's
+// configuration sc, or ErrSettings naming each non-zero setting of c that
+// differs from the bucket's.
+func bucketSettings(c Config, sc jetstream.StreamConfig) (Config, error) {
+	var diff []string
+	replicas := max(sc.Replicas, 1)
+	if c.Replicas != 0 && c.Replicas != replicas {
+		diff = append(diff, fmt.Sprintf("Replicas %d (the bucket has %d)", c.Replicas, replicas))
+	}
+	if c.TTL != 0 && c.TTL != sc.MaxAge {
+		diff = append(diff, fmt.Sprintf("TTL %v (the bucket has %v)", c.TTL, sc.MaxAge))
+	}
+	maxBytes := max(sc.MaxBytes, 0)
+	if c.MaxBytes > 0 && c.MaxBytes != maxBytes {
+		diff = append(diff, fmt.Sprintf("MaxBytes %d (the bucket has %d; 0: unbounded)", c.MaxBytes, maxBytes))
+	}
+	memory := sc.Storage == jetstream.MemoryStorage
+	if c.Memory && !memory {
+		diff = append(diff, "Memory storage (the bucket is stored in files)")
+	}
+	if diff != nil {
+		return Config{}, fmt.Errorf("%w: asked %s: an existing bucket keeps its settings (leave a field zero to take the bucket's)",
+			ErrSettings, strings.Join(diff, ", "))
+	}
+	c.Replicas, c.TTL, c.MaxBytes, c.Memory, c.Description = replicas, sc.MaxAge, maxBytes, memory, sc.Description
+	return c, nil
 }
 
 // jsErrReplicasNotSupported is JetStream's error code for a stream of
@@ -182,6 +240,12 @@ func replicasError(nc *nats.Conn, replicas int, err error) error {
 	return fmt.Errorf("%w: %d replicas asked, but server %q (%s) is not clustered (JetStream in single-server mode keeps 1 replica): use Replicas 1 or connect to a cluster (%w)",
 		ErrSettings, replicas, nc.ConnectedServerName(), nc.ConnectedUrlRedacted(), err)
 }
+
+// Config returns the store's configuration: the bucket's settings as the
+// bucket has them (Replicas, TTL, MaxBytes, Memory, Description: those of
+// an existing bucket, whatever Open was given) and this client's, with
+// their defaults.
+func (s *Store) Config() Config { return s.cfg }
 
 // Name returns the bucket's name.
 func (s *Store) Name() string { return s.name }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"strings"
@@ -406,5 +407,85 @@ func TestReplicasNotClustered(t *testing.T) {
 	// Nothing was created.
 	if _, err := natstest.JetStream(t, nc).ObjectStore(ctx, "r3"); !errors.Is(err, jetstream.ErrBucketNotFound) {
 		t.Fatalf("bucket after the refused Open: %v", err)
+	}
+}
+
+func bucketStatus(t *testing.T, s *Store) jetstream.ObjectStoreStatus {
+	t.Helper()
+	st, err := s.ObjectStore().Status(ctxT(t, 10*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// Open of an existing bucket keeps its settings: zero fields take the
+// bucket's, a non-zero one that differs is ErrSettings and changes
+// nothing; Store.Config reports the bucket's settings.
+func TestOpenKeepsSettings(t *testing.T) {
+	_, nc := natstest.Start(t, embedded.Options{})
+	ctx := ctxT(t, 30*time.Second)
+	first := open(t, nc, "keep", Config{TTL: time.Hour, MaxBytes: 1 << 30, Description: "first"})
+	if err := first.PutValue(ctx, "k", dense(10, 1), tenso.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(when string) {
+		t.Helper()
+		st := bucketStatus(t, first)
+		info := st.(*jetstream.ObjectBucketStatus).StreamInfo()
+		if st.TTL() != time.Hour || st.Replicas() != 1 || info.Config.MaxBytes != 1<<30 || st.Description() != "first" {
+			t.Fatalf("%s: bucket TTL %v, replicas %d, max bytes %d, description %q; want 1h, 1, 1 GiB, first",
+				when, st.TTL(), st.Replicas(), info.Config.MaxBytes, st.Description())
+		}
+	}
+	check("after creation")
+	// A zero Config: the bucket as it is.
+	s := open(t, nc, "keep", Config{})
+	check("after Open with a zero Config")
+	if c := s.Config(); c.TTL != time.Hour || c.Replicas != 1 || c.MaxBytes != 1<<30 || c.Memory || c.Description != "first" {
+		t.Fatalf("Config of the opened bucket: %+v", c)
+	}
+	if _, err := s.Get(ctx, "k"); err != nil {
+		t.Fatal(err)
+	}
+	// The same settings again: fine.
+	open(t, nc, "keep", Config{TTL: time.Hour, Replicas: 1, MaxBytes: 1 << 30})
+	check("after Open with the same settings")
+	// Other settings: refused, the bucket unchanged.
+	for name, c := range map[string]Config{
+		"Replicas": {Replicas: 3},
+		"TTL":      {TTL: time.Minute},
+		"MaxBytes": {MaxBytes: 1 << 20},
+		"Memory":   {Memory: true},
+	} {
+		_, err := Open(ctx, natstest.JetStream(t, nc), "keep", c)
+		t.Logf("Open with another %s: %v", name, err)
+		if !errors.Is(err, ErrSettings) {
+			t.Fatalf("Open with another %s: %v, want ErrSettings", name, err)
+		}
+		check("after Open with another " + name)
+	}
+	if _, err := first.Get(ctx, "k"); err != nil {
+		t.Fatalf("value after the refused Opens: %v", err)
+	}
+	// Clients creating one bucket at once: with the same settings all
+	// open it; with other settings than the winner's, the others get
+	// ErrSettings.
+	for round, ttls := range [][]time.Duration{{time.Hour, time.Hour, time.Hour}, {time.Hour, time.Minute, time.Second}} {
+		bucket := fmt.Sprint("race", round)
+		errs := make([]error, len(ttls))
+		var wg sync.WaitGroup
+		for i, ttl := range ttls {
+			wg.Go(func() {
+				_, errs[i] = Open(ctx, natstest.JetStream(t, natstest.Connect(t, nc.ConnectedUrl())), bucket, Config{TTL: ttl})
+			})
+		}
+		wg.Wait()
+		s := open(t, nc, bucket, Config{})
+		for i, err := range errs {
+			if ttls[i] == s.Config().TTL && err != nil || ttls[i] != s.Config().TTL && !errors.Is(err, ErrSettings) {
+				t.Fatalf("%s: Open with TTL %v of a bucket created with TTL %v: %v", bucket, ttls[i], s.Config().TTL, err)
+			}
+		}
 	}
 }
