@@ -180,3 +180,30 @@ func TestServiceQueueGroup(t *testing.T) {
 		t.Fatalf("budget holds %d bytes after the requests", st.InFlight)
 	}
 }
+
+// A request that does not fit the service's budget now (other requests
+// hold it) but would fit the whole budget is answered 503, and reaches
+// Predict as a *StatusError; once the budget is released the same request
+// is served.
+func TestServiceBusy(t *testing.T) {
+	_, nc := natstest.Start(t, embedded.Options{})
+	b := budget.New(4096)
+	serve(t, nc, "busy", echo, ServiceOptions{Budget: b})
+	v := &tenso.Tensor{DType: tenso.Float32, Shape: []int{64}, Data: make([]byte, 256)}
+	b.Force(4000) // another request holds most of the budget
+	se := statusOf(t, second(Predict(ctx10(t), nc, "busy", v, tenso.Options{})))
+	t.Logf("Predict under a spent budget: %v", se)
+	if se.Status != http.StatusServiceUnavailable || se.Service != "busy" || se.Detail == "" {
+		t.Fatalf("spent budget: %+v, want status 503 with a detail", se)
+	}
+	if st := b.Stats(); st.InFlight != 4000 {
+		t.Fatalf("the refused request left %d bytes in flight, want the 4000 held", st.InFlight)
+	}
+	b.Release(4000)
+	if _, err := Predict(ctx10(t), nc, "busy", v, tenso.Options{}); err != nil {
+		t.Fatalf("after the budget is released: %v", err)
+	}
+	if st := b.Stats(); st.InFlight != 0 {
+		t.Fatalf("budget holds %d bytes after the requests", st.InFlight)
+	}
+}

@@ -489,3 +489,66 @@ func TestOpenKeepsSettings(t *testing.T) {
 		}
 	}
 }
+
+// A stored chunk whose bytes change (here: the last chunk's message is
+// replaced by a copy with one byte flipped, so the chunks keep their
+// order and count) makes Get and GetValue fail with ErrDigest, after a
+// bounded number of attempts, instead of returning the changed bytes. The
+// packet has no XXH3 footer and the flipped byte is tensor data: the
+// changed packet still decodes, so only the store's digest can catch it.
+func TestCorruptChunk(t *testing.T) {
+	_, nc := natstest.Start(t, embedded.Options{})
+	var retries int
+	s := open(t, nc, "corrupt", Config{ChunkSize: 1024, OnRetry: func(err error) { retries++ }})
+	ctx := ctxT(t, 30*time.Second)
+	p := natstest.Encode(t, dense(3000, 5), tenso.Options{})
+	if err := s.Put(ctx, "k", p); err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.obs.GetInfo(ctx, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Chunks < 3 {
+		t.Fatalf("%d chunks, want at least 3", info.Chunks)
+	}
+	subj := "$O.corrupt.C." + info.NUID
+	last, err := s.stream.GetLastMsgForSubject(ctx, subj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := bytes.Clone(last.Data)
+	bad[len(bad)/2] ^= 0x10
+	corrupted := append(bytes.Clone(p[:len(p)-len(bad)]), bad...)
+	if _, err := tenso.Decode(corrupted); err != nil {
+		t.Fatalf("the corrupted packet does not decode (the test wants one only the digest catches): %v", err)
+	}
+	if err := s.stream.DeleteMsg(ctx, last.Sequence); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.js.Publish(ctx, subj, bad); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	got, err := s.Get(ctx, "k")
+	t.Logf("Get of the corrupted value after %v, %d retries: %v", time.Since(start), retries, err)
+	if err == nil {
+		t.Fatalf("Get returned %d bytes of a corrupted value (equal to the corrupted packet: %v)", len(got), bytes.Equal(got, corrupted))
+	}
+	if !errors.Is(err, ErrDigest) || got != nil {
+		t.Fatalf("Get of a corrupted value: %v (and %d bytes), want ErrDigest", err, len(got))
+	}
+	if retries != maxDigestRetries-1 {
+		t.Fatalf("Get retried %d times, want %d", retries, maxDigestRetries-1)
+	}
+	if _, err := s.GetValue(ctx, "k"); !errors.Is(err, ErrDigest) {
+		t.Fatalf("GetValue of a corrupted value: %v, want ErrDigest", err)
+	}
+	// A new Put replaces the value; Get is whole again.
+	if err := s.Put(ctx, "k", p); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Get(ctx, "k"); err != nil || !bytes.Equal(got, p) {
+		t.Fatalf("Get after a new Put: %v", err)
+	}
+}
