@@ -30,8 +30,8 @@
 // processes under one name share the requests). A request is admitted
 // like a tensohttp request: its decoded size is checked against the limits
 // and reserved from a memory budget (package budget) before decoding.
-// Errors travel as a Tenso-Status header with the HTTP status tensohttp
-// would answer (400 wrong content, 422 bad packet, 413 too large, 503
-// busy, 500) and the detail in Tenso-Detail; Predict turns them into a
-// *StatusError.
+// Errors travel as micro's error headers: Nats-Service-Error-Code holds
+// the HTTP status tensohttp would answer (400 wrong content, 422 bad
+// packet, 413 too large, 503 busy, 500) and Nats-Service-Error the
+// detail; Predict turns them into a *StatusError.
 package tensonats
