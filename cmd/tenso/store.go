@@ -93,10 +93,10 @@ type bucketMode struct {
 	ttl         time.Duration
 }
 
-// open connects and opens bucket. An existing bucket keeps its settings
-// (replicas, TTL, storage, size bound) unless the command sets them:
-// store.Open creates or updates a bucket to its Config, and a get must not
-// turn an R3 bucket into R1.
+// open connects and opens bucket. store.Open never changes an existing
+// bucket: only the settings the command was given are passed (a zero field
+// takes the bucket's), and one that differs from the bucket's is
+// store.ErrSettings. Verbs other than put never create a bucket.
 // lookup returns the status of bucket's object store, retrying what a
 // cluster recovers from (no JetStream leader yet or during an election,
 // an attempt timing out: each attempt is bounded by 5 s) until ctx is
@@ -133,8 +133,14 @@ func (c *storeCmd) open(ctx context.Context, urls []string, bucket string, m buc
 		nc.Close()
 		return nil, nil, err
 	}
-	cfg := store.Config{Replicas: m.replicas, TTL: m.ttl}
-	st, err := lookup(ctx, js, bucket)
+	var cfg store.Config
+	if m.setReplicas {
+		cfg.Replicas = m.replicas
+	}
+	if m.setTTL {
+		cfg.TTL = m.ttl
+	}
+	_, err = lookup(ctx, js, bucket)
 	switch {
 	case errors.Is(err, jetstream.ErrBucketNotFound) && m.create:
 	case errors.Is(err, jetstream.ErrBucketNotFound):
@@ -146,18 +152,6 @@ func (c *storeCmd) open(ctx context.Context, urls []string, bucket string, m buc
 	case err != nil:
 		nc.Close()
 		return nil, nil, fmt.Errorf("bucket %q: %w", bucket, err)
-	default:
-		if !m.setReplicas {
-			cfg.Replicas = st.Replicas()
-		}
-		if !m.setTTL {
-			cfg.TTL = st.TTL()
-		}
-		cfg.Description = st.Description()
-		cfg.Memory = st.Storage() == jetstream.MemoryStorage
-		if bs, ok := st.(*jetstream.ObjectBucketStatus); ok && bs.StreamInfo() != nil && bs.StreamInfo().Config.MaxBytes > 0 {
-			cfg.MaxBytes = bs.StreamInfo().Config.MaxBytes
-		}
 	}
 	s, err := store.Open(ctx, js, bucket, cfg)
 	if err != nil {
@@ -186,8 +180,8 @@ func storePut(args []string) int {
 			"if needed. FILE is checked first: a file that is not one valid packet exits 1\n"+
 			"and nothing is stored. Exits 0 only once the bucket's replicas have\n"+
 			"acknowledged the whole value; an interrupted put leaves the previous value.")
-	replicas := c.fs.Int("replicas", 1, "copies in the cluster (1 to 5) when the bucket is created or changed; an existing bucket keeps its own without the flag")
-	ttl := c.fs.Duration("ttl", 0, "values of the bucket expire after this long (0: never); an existing bucket keeps its own without the flag")
+	replicas := c.fs.Int("replicas", 1, "copies in the cluster (1 to 5) of a bucket this put creates; an existing bucket keeps its own (another count is an error)")
+	ttl := c.fs.Duration("ttl", 0, "values of a bucket this put creates expire after this long (0: never); an existing bucket keeps its own (another TTL is an error)")
 	pos, urls, status, ok := c.parse(args, "BUCKET", "KEY", "FILE")
 	if !ok {
 		return status

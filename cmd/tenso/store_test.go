@@ -193,7 +193,8 @@ func closedPort(t *testing.T) string {
 }
 
 // -ttl and -replicas set the bucket when it is created; later commands
-// without the flags leave its settings alone; values expire after the TTL.
+// without the flags leave its settings alone, and one with other settings
+// is refused; values expire after the TTL.
 func TestCLIStoreBucketSettings(t *testing.T) {
 	s := startNATS(t)
 	u := s.ClientURL()
@@ -213,6 +214,12 @@ func TestCLIStoreBucketSettings(t *testing.T) {
 	if ttl := bucketTTL(t, u, "keep"); ttl != time.Hour {
 		t.Errorf("bucket TTL after put/get/ls/rm without -ttl: %v, want 1h", ttl)
 	}
+	// Another TTL on the existing bucket: refused, the bucket unchanged.
+	r := tensoCLI(t, "store", "put", "-nats", u, "-ttl", "2h", "keep", "k3", "dense_f32.tenso")
+	wantFail(t, "put -ttl 2h on a 1h bucket", r, "TTL")
+	if ttl := bucketTTL(t, u, "keep"); ttl != time.Hour {
+		t.Errorf("bucket TTL after a refused put -ttl 2h: %v, want 1h", ttl)
+	}
 	// A one-second TTL: the value is gone within a few seconds.
 	if r := tensoCLI(t, "store", "put", "-nats", u, "-ttl", "1s", "brief", "k", "dense_f32.tenso"); r.code != 0 {
 		t.Fatalf("put -ttl 1s: %+v", r)
@@ -230,7 +237,7 @@ func TestCLIStoreBucketSettings(t *testing.T) {
 		time.Sleep(250 * time.Millisecond)
 	}
 	// R3 on one server: refused, bounded by -timeout.
-	r := tensoCLI(t, "store", "put", "-nats", u, "-replicas", "3", "-timeout", "2s", "r3", "k", "dense_f32.tenso")
+	r = tensoCLI(t, "store", "put", "-nats", u, "-replicas", "3", "-timeout", "2s", "r3", "k", "dense_f32.tenso")
 	wantFail(t, "-replicas 3 on one server", r, "replicas")
 }
 
