@@ -153,7 +153,7 @@ func Queue(group string) SubOption { return func(c *subConfig) { c.queue = group
 
 // handle decodes m and hands it to fn or to the error handler.
 func (c *subConfig) handle(m *nats.Msg, fn func(string, tenso.Value)) {
-	v, err := tenso.DecodeWith(m.Data, c.limits)
+	v, err := tenso.DecodeExact(m.Data, c.limits)
 	if err != nil {
 		c.onError(m, err)
 		return
@@ -188,7 +188,7 @@ func Subscribe(nc *nats.Conn, subject string, fn func(subject string, v tenso.Va
 // byte), after checking that it decodes (a bad packet is the decode error
 // and nothing is sent) and that it fits the max payload.
 func PublishPacket(nc *nats.Conn, subject string, packet []byte) error {
-	v, err := tenso.DecodeWith(packet, budget.Limits(tenso.Limits{}, nc.MaxPayload()))
+	v, err := tenso.DecodeExact(packet, budget.Limits(tenso.Limits{}, nc.MaxPayload()))
 	if err != nil {
 		return fmt.Errorf("tensonats: not a valid packet: %w", err)
 	}

@@ -151,6 +151,8 @@ func TestMalformedMessages(t *testing.T) {
 		"garbage":   []byte("not a tenso packet at all"),
 		"truncated": good[:len(good)-3],
 		"checksum":  flipped,
+		"trailing":  append(bytes.Clone(good), 0), // one message is exactly one packet
+		"two":       append(bytes.Clone(good), good...),
 	}
 	for name, p := range cases {
 		if err := nc.Publish("m", p); err != nil {

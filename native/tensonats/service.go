@@ -153,7 +153,7 @@ func (s *service) handle(r micro.Request) {
 		return
 	}
 	defer s.o.Budget.Release(n)
-	in, err := tenso.DecodeWith(sysio.AlignedCopy(p), lim)
+	in, err := tenso.DecodeExact(sysio.AlignedCopy(p), lim)
 	if err != nil {
 		s.fail(r, tensohttp.BadPacket(err))
 		return
@@ -214,7 +214,7 @@ func Predict(ctx context.Context, nc *nats.Conn, service string, v tenso.Value, 
 		}
 		return nil, &StatusError{Service: service, Status: st, Detail: resp.Header.Get(micro.ErrorHeader)}
 	}
-	out, err := tenso.DecodeWith(resp.Data, budget.Limits(tenso.Limits{}, nc.MaxPayload()))
+	out, err := tenso.DecodeExact(resp.Data, budget.Limits(tenso.Limits{}, nc.MaxPayload()))
 	if err != nil {
 		return nil, fmt.Errorf("tensonats: service %q answered a bad packet: %w", service, err)
 	}

@@ -348,17 +348,13 @@ func notFound(key string, err error) error {
 	return err
 }
 
-// decodeOne decodes p, which must be exactly one packet: Decode ignores
-// bytes after an uncompressed packet, so DecodePrefix's length is checked
-// against len(p) (the rule `tenso store put` applies to its FILE). Errors
-// wrap ErrBadPacket.
+// decodeOne decodes p, which must be exactly one packet (tenso.DecodeExact:
+// Decode ignores bytes after an uncompressed packet). Errors wrap
+// ErrBadPacket.
 func (s *Store) decodeOne(p []byte) (tenso.Value, error) {
-	v, n, err := tenso.DecodePrefix(p, s.cfg.Limits)
+	v, err := tenso.DecodeExact(p, s.cfg.Limits)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadPacket, err)
-	}
-	if n != len(p) {
-		return nil, fmt.Errorf("%w: a packet of %d bytes followed by %d more: a value is exactly one packet", ErrBadPacket, n, len(p)-n)
 	}
 	return v, nil
 }
