@@ -80,11 +80,7 @@ func setError(err error) int32 {
 	state[2] = addr(errMsg)
 	state[3] = uint32(len(errMsg))
 	state[4] = errCodeOf(err)
-	var off int64 = -1
-	var fe *core.FormatError
-	if errors.As(err, &fe) {
-		off = fe.Offset
-	}
+	off := formatOffset(err)
 	state[5] = uint32(uint64(off))
 	state[6] = uint32(uint64(off) >> 32)
 	return rcError
@@ -349,4 +345,25 @@ func b2u(b bool) uint32 {
 		return 1
 	}
 	return 0
+}
+
+// formatOffset is the Offset of the first *core.FormatError in err's tree
+// (depth first, as errors.As looks), or -1. errors.As would do, but taking
+// any target costs it reflection that linked 49 KB into the module.
+func formatOffset(err error) int64 {
+	switch e := err.(type) {
+	case nil:
+		return -1
+	case *core.FormatError:
+		return e.Offset
+	case interface{ Unwrap() error }:
+		return formatOffset(e.Unwrap())
+	case interface{ Unwrap() []error }:
+		for _, x := range e.Unwrap() {
+			if off := formatOffset(x); off >= 0 {
+				return off
+			}
+		}
+	}
+	return -1
 }
