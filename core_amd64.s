@@ -39,41 +39,91 @@
 	MOVL c, AX; \
 	VPBROADCASTD AX, z
 
-// Reduce Y0 (min), Y2 (max), Y4 (amax) and store the results of a
-// func(src []float32) (lo, hi float32, amax uint32).
-#define MINMAX_REDUCE256 \
-	VEXTRACTF128 $1, Y0, X1; \
-	VEXTRACTF128 $1, Y2, X3; \
-	VEXTRACTI128 $1, Y4, X5; \
-	VMINPS       X1, X0, X0; \
-	VMAXPS       X3, X2, X2; \
-	VPMAXUD      X5, X4, X4; \
-	VPSHUFD      $0x4E, X0, X1; \
-	VPSHUFD      $0x4E, X2, X3; \
-	VPSHUFD      $0x4E, X4, X5; \
-	VMINPS       X1, X0, X0; \
-	VMAXPS       X3, X2, X2; \
-	VPMAXUD      X5, X4, X4; \
-	VPSHUFD      $0xB1, X0, X1; \
-	VPSHUFD      $0xB1, X2, X3; \
-	VPSHUFD      $0xB1, X4, X5; \
-	VMINPS       X1, X0, X0; \
-	VMAXPS       X3, X2, X2; \
-	VPMAXUD      X5, X4, X4; \
-	VMOVSS       X0, lo+24(FP); \
-	VMOVSS       X2, hi+28(FP); \
-	VMOVD        X4, amax+32(FP); \
-	VZEROUPPER
 
-// Reduce the unsigned maxima in Y4 and store them as amax+80(FP).
-#define AMAX_STORE \
-	VEXTRACTI128 $1, Y4, X5; \
-	VPMAXUD      X5, X4, X4; \
-	VPSHUFD      $0x4E, X4, X5; \
-	VPMAXUD      X5, X4, X4; \
-	VPSHUFD      $0xB1, X4, X5; \
-	VPMAXUD      X5, X4, X4; \
-	VMOVD        X4, amax+80(FP)
+// Loop skeletons. A block macro (…_BLOCK) processes one block at (SI)
+// into (DI), advances SI and DI and ends with SUBQ $block, CX, whose flags
+// the skeleton branches on.
+
+// Run BLOCK until CX is zero, then return.
+#define BLOCKS(loop, done, BLOCK) \
+loop: \
+	TESTQ CX, CX; \
+	JZ    done; \
+	BLOCK; \
+	JMP   loop; \
+done: \
+	VZEROUPPER; \
+	RET
+
+// The grouped kernels' loop over R10 groups of R11 elements (R11 > 0, a
+// multiple of the block): START loads the group's parameters from (R8)
+// and (R9), BLOCK runs over the group's elements, END finishes it, then R8
+// and R9 step to the next group. Falls through at done when R10 is zero.
+#define GROUPS(group, loop, done, START, BLOCK, END) \
+group: \
+	TESTQ R10, R10; \
+	JZ    done; \
+	START; \
+	MOVQ  R11, CX; \
+loop: \
+	BLOCK; \
+	JNZ   loop; \
+	END; \
+	ADDQ  $4, R8; \
+	ADDQ  $4, R9; \
+	DECQ  R10; \
+	JMP   group; \
+done:
+
+// The grouped kernels' arguments: DI = dst, SI = src, R8 = the first
+// parameter slice, R10 = its length (the number of groups), R9 = the
+// second parameter slice, R11 = gs.
+#define GROUP_ARGS(p, n, q, gs) \
+	MOVQ dst_base+0(FP), DI; \
+	MOVQ src_base+24(FP), SI; \
+	MOVQ p, R8; \
+	MOVQ n, R10; \
+	MOVQ q, R9; \
+	MOVQ gs, R11
+
+// DI = dst, CX = len(dst), SI = src of a func(dst, src []T, ...).
+#define DST_SRC \
+	MOVQ dst_base+0(FP), DI; \
+	MOVQ dst_len+8(FP), CX; \
+	MOVQ src_base+24(FP), SI
+
+// AX = c if the argument signed (a bool at 48(FP)) is true, else 0.
+#define SIGNMASK(c) \
+	MOVBLZX signed+48(FP), AX; \
+	NEGL    AX; \
+	ANDL    c, AX
+
+// Group parameters of the dequantization and quantization kernels:
+// broadcast (R8) to Z4/Y4 and (R9) to Z5/Y5.
+#define PARAMS512 \
+	VBROADCASTSS (R8), Z4; \
+	VBROADCASTSS (R9), Z5
+
+#define PARAMS2 \
+	VBROADCASTSS (R8), Y4; \
+	VBROADCASTSS (R9), Y5
+
+// Store the lo, hi and amax results of a
+// func(src []float32) (lo, hi float32, amax uint32) from lane 0 of X0, X2
+// and X4, and return.
+#define MINMAX_RET \
+	VMOVSS X0, lo+24(FP); \
+	VMOVSS X2, hi+28(FP); \
+	VMOVD  X4, amax+32(FP); \
+	VZEROUPPER; \
+	RET
+
+// Store the amax result of a grouped min/max kernel from lane 0 of X4,
+// and return.
+#define AMAX_RET \
+	VMOVD X4, amax+80(FP); \
+	VZEROUPPER; \
+	RET
 
 // ---------------------------------------------------------------------
 // float16 -> float32
@@ -420,51 +470,70 @@ s2b2_done:
 // ---------------------------------------------------------------------
 // dequantize 8-bit: dst = (float32(q) - zp) * scale. Bytes are
 // zero-extended, then (v ^ s) - s with s = 0x80 for qint8 (sign
-// extension) or 0 for quint8.
+// extension) or 0 for quint8. The blocks are shared with the grouped
+// kernels below.
+
+// r = (float32(r) - zp) * scale for int32 lanes r.
+#define TOF32(zp, scale, r) \
+	VCVTDQ2PS r, r; \
+	VSUBPS    zp, r, r; \
+	VMULPS    scale, r, r
+
+// Z3 = s, Z4 = zp, Z5 = scale; r holds zero-extended bytes.
+#define DQ8_512(r) \
+	VPXORD Z3, r, r; \
+	VPSUBD Z3, r, r; \
+	TOF32(Z4, Z5, r)
+
+// 32 bytes to 32 floats.
+#define DQ8_512_BLOCK \
+	VPMOVZXBD (SI), Z0; \
+	VPMOVZXBD 16(SI), Z1; \
+	DQ8_512(Z0); \
+	DQ8_512(Z1); \
+	VMOVUPS   Z0, (DI); \
+	VMOVUPS   Z1, 64(DI); \
+	ADDQ      $32, SI; \
+	ADDQ      $128, DI; \
+	SUBQ      $32, CX
+
+// Y3 = s, Y4 = zp, Y5 = scale; r holds zero-extended bytes.
+#define DQ8_2(r) \
+	VPXOR  Y3, r, r; \
+	VPSUBD Y3, r, r; \
+	TOF32(Y4, Y5, r)
+
+// 16 bytes to 16 floats.
+#define DQ8_2_BLOCK \
+	VPMOVZXBD (SI), Y0; \
+	VPMOVZXBD 8(SI), Y1; \
+	DQ8_2(Y0); \
+	DQ8_2(Y1); \
+	VMOVUPS   Y0, (DI); \
+	VMOVUPS   Y1, 32(DI); \
+	ADDQ      $16, SI; \
+	ADDQ      $64, DI; \
+	SUBQ      $16, CX
 
 // func dequant8AVX512(dst []float32, src []byte, signed bool, zp, scale float32)
 TEXT ·dequant8AVX512(SB), NOSPLIT, $0-60
-	MOVQ         dst_base+0(FP), DI
-	MOVQ         dst_len+8(FP), CX
-	MOVQ         src_base+24(FP), SI
-	MOVBLZX      signed+48(FP), AX
-	NEGL         AX
-	ANDL         $0x80, AX
+	DST_SRC
+	SIGNMASK($0x80)
 	VPBROADCASTD AX, Z3
 	VBROADCASTSS zp+52(FP), Z4
 	VBROADCASTSS scale+56(FP), Z5
 
 dq8_512_loop:
-	CMPQ      CX, $32
-	JB        dq8_512_16
-	VPMOVZXBD (SI), Z0
-	VPMOVZXBD 16(SI), Z1
-	VPXORD    Z3, Z0, Z0
-	VPXORD    Z3, Z1, Z1
-	VPSUBD    Z3, Z0, Z0
-	VPSUBD    Z3, Z1, Z1
-	VCVTDQ2PS Z0, Z0
-	VCVTDQ2PS Z1, Z1
-	VSUBPS    Z4, Z0, Z0
-	VSUBPS    Z4, Z1, Z1
-	VMULPS    Z5, Z0, Z0
-	VMULPS    Z5, Z1, Z1
-	VMOVUPS   Z0, (DI)
-	VMOVUPS   Z1, 64(DI)
-	ADDQ      $32, SI
-	ADDQ      $128, DI
-	SUBQ      $32, CX
-	JMP       dq8_512_loop
+	CMPQ CX, $32
+	JB   dq8_512_16
+	DQ8_512_BLOCK
+	JMP  dq8_512_loop
 
 dq8_512_16:
 	CMPQ      CX, $16
 	JB        dq8_512_tail
 	VPMOVZXBD (SI), Z0
-	VPXORD    Z3, Z0, Z0
-	VPSUBD    Z3, Z0, Z0
-	VCVTDQ2PS Z0, Z0
-	VSUBPS    Z4, Z0, Z0
-	VMULPS    Z5, Z0, Z0
+	DQ8_512(Z0)
 	VMOVUPS   Z0, (DI)
 	ADDQ      $16, SI
 	ADDQ      $64, DI
@@ -476,11 +545,7 @@ dq8_512_tail:
 	TAILMASK
 	VMOVDQU8.Z (SI), K1, X0
 	VPMOVZXBD  X0, Z0
-	VPXORD     Z3, Z0, Z0
-	VPSUBD     Z3, Z0, Z0
-	VCVTDQ2PS  Z0, Z0
-	VSUBPS     Z4, Z0, Z0
-	VMULPS     Z5, Z0, Z0
+	DQ8_512(Z0)
 	VMOVUPS    Z0, K1, (DI)
 
 dq8_512_done:
@@ -490,48 +555,24 @@ dq8_512_done:
 // func dequant8AVX2(dst []float32, src []byte, signed bool, zp, scale float32)
 // n is a multiple of 8.
 TEXT ·dequant8AVX2(SB), NOSPLIT, $0-60
-	MOVQ         dst_base+0(FP), DI
-	MOVQ         dst_len+8(FP), CX
-	MOVQ         src_base+24(FP), SI
-	MOVBLZX      signed+48(FP), AX
-	NEGL         AX
-	ANDL         $0x80, AX
+	DST_SRC
+	SIGNMASK($0x80)
 	MOVD         AX, X3
 	VPBROADCASTD X3, Y3
 	VBROADCASTSS zp+52(FP), Y4
 	VBROADCASTSS scale+56(FP), Y5
 
 dq8_2_loop:
-	CMPQ      CX, $16
-	JB        dq8_2_8
-	VPMOVZXBD (SI), Y0
-	VPMOVZXBD 8(SI), Y1
-	VPXOR     Y3, Y0, Y0
-	VPXOR     Y3, Y1, Y1
-	VPSUBD    Y3, Y0, Y0
-	VPSUBD    Y3, Y1, Y1
-	VCVTDQ2PS Y0, Y0
-	VCVTDQ2PS Y1, Y1
-	VSUBPS    Y4, Y0, Y0
-	VSUBPS    Y4, Y1, Y1
-	VMULPS    Y5, Y0, Y0
-	VMULPS    Y5, Y1, Y1
-	VMOVUPS   Y0, (DI)
-	VMOVUPS   Y1, 32(DI)
-	ADDQ      $16, SI
-	ADDQ      $64, DI
-	SUBQ      $16, CX
-	JMP       dq8_2_loop
+	CMPQ CX, $16
+	JB   dq8_2_8
+	DQ8_2_BLOCK
+	JMP  dq8_2_loop
 
 dq8_2_8:
 	TESTQ     CX, CX
 	JZ        dq8_2_done
 	VPMOVZXBD (SI), Y0
-	VPXOR     Y3, Y0, Y0
-	VPSUBD    Y3, Y0, Y0
-	VCVTDQ2PS Y0, Y0
-	VSUBPS    Y4, Y0, Y0
-	VMULPS    Y5, Y0, Y0
+	DQ8_2(Y0)
 	VMOVUPS   Y0, (DI)
 
 dq8_2_done:
@@ -544,101 +585,157 @@ dq8_2_done:
 // order. Then (v ^ s) - s bytewise with s = 8 (qint4) or 0 (quint4),
 // sign-extension to 32 bits, and (v - zp) * scale.
 
+// Y3 = s (bytes), Z4 = zp, Z5 = scale, Y6 = 0x000F000F, Y7 = 0x0F000F00.
+// 16 bytes to 32 floats.
+#define DQ4_512_BLOCK \
+	VPMOVZXBW    (SI), Y0; \
+	VPSLLW       $4, Y0, Y1; \
+	VPAND        Y6, Y0, Y0; \
+	VPAND        Y7, Y1, Y1; \
+	VPOR         Y1, Y0, Y0; \
+	VPXOR        Y3, Y0, Y0; \
+	VPSUBB       Y3, Y0, Y0; \
+	VEXTRACTI128 $1, Y0, X1; \
+	VPMOVSXBD    X0, Z0; \
+	VPMOVSXBD    X1, Z1; \
+	TOF32(Z4, Z5, Z0); \
+	TOF32(Z4, Z5, Z1); \
+	VMOVUPS      Z0, (DI); \
+	VMOVUPS      Z1, 64(DI); \
+	ADDQ         $16, SI; \
+	ADDQ         $128, DI; \
+	SUBQ         $32, CX
+
+// X3 = s (bytes), Y4 = zp, Y5 = scale, X6 = 0x000F000F, X7 = 0x0F000F00.
+// 8 bytes to 16 floats.
+#define DQ4_2_BLOCK \
+	VPMOVZXBW (SI), X0; \
+	VPSLLW    $4, X0, X1; \
+	VPAND     X6, X0, X0; \
+	VPAND     X7, X1, X1; \
+	VPOR      X1, X0, X0; \
+	VPXOR     X3, X0, X0; \
+	VPSUBB    X3, X0, X0; \
+	VPSRLDQ   $8, X0, X1; \
+	VPMOVSXBD X0, Y0; \
+	VPMOVSXBD X1, Y1; \
+	TOF32(Y4, Y5, Y0); \
+	TOF32(Y4, Y5, Y1); \
+	VMOVUPS   Y0, (DI); \
+	VMOVUPS   Y1, 32(DI); \
+	ADDQ      $8, SI; \
+	ADDQ      $64, DI; \
+	SUBQ      $16, CX
+
+// The dequant4 constants: s in Y3 (X3 for AVX2), the nibble masks in Y6/Y7
+// (X6/X7).
+#define DQ4_512_CONST \
+	SIGNMASK($0x08080808); \
+	VPBROADCASTD AX, Y3; \
+	BCAST5($0x000F000F, Y6); \
+	BCAST5($0x0F000F00, Y7)
+
+#define DQ4_2_CONST \
+	SIGNMASK($0x08080808); \
+	MOVD         AX, X3; \
+	VPBROADCASTD X3, X3; \
+	BCAST2($0x000F000F, X6, X6); \
+	BCAST2($0x0F000F00, X7, X7)
+
 // func dequant4AVX512(dst []float32, src []byte, signed bool, zp, scale float32)
 // n is a multiple of 32.
 TEXT ·dequant4AVX512(SB), NOSPLIT, $0-60
-	MOVQ         dst_base+0(FP), DI
-	MOVQ         dst_len+8(FP), CX
-	MOVQ         src_base+24(FP), SI
-	MOVBLZX      signed+48(FP), AX
-	NEGL         AX
-	ANDL         $0x08080808, AX
-	VPBROADCASTD AX, Y3
+	DST_SRC
+	DQ4_512_CONST
 	VBROADCASTSS zp+52(FP), Z4
 	VBROADCASTSS scale+56(FP), Z5
-	BCAST5($0x000F000F, Y6)
-	BCAST5($0x0F000F00, Y7)
-
-dq4_512_loop:
-	TESTQ      CX, CX
-	JZ         dq4_512_done
-	VPMOVZXBW  (SI), Y0
-	VPSLLW     $4, Y0, Y1
-	VPAND      Y6, Y0, Y0
-	VPAND      Y7, Y1, Y1
-	VPOR       Y1, Y0, Y0
-	VPXOR      Y3, Y0, Y0
-	VPSUBB     Y3, Y0, Y0
-	VEXTRACTI128 $1, Y0, X1
-	VPMOVSXBD  X0, Z0
-	VPMOVSXBD  X1, Z1
-	VCVTDQ2PS  Z0, Z0
-	VCVTDQ2PS  Z1, Z1
-	VSUBPS     Z4, Z0, Z0
-	VSUBPS     Z4, Z1, Z1
-	VMULPS     Z5, Z0, Z0
-	VMULPS     Z5, Z1, Z1
-	VMOVUPS    Z0, (DI)
-	VMOVUPS    Z1, 64(DI)
-	ADDQ       $16, SI
-	ADDQ       $128, DI
-	SUBQ       $32, CX
-	JMP        dq4_512_loop
-
-dq4_512_done:
-	VZEROUPPER
-	RET
+	BLOCKS(dq4_512_loop, dq4_512_done, DQ4_512_BLOCK)
 
 // func dequant4AVX2(dst []float32, src []byte, signed bool, zp, scale float32)
 // n is a multiple of 16.
 TEXT ·dequant4AVX2(SB), NOSPLIT, $0-60
-	MOVQ         dst_base+0(FP), DI
-	MOVQ         dst_len+8(FP), CX
-	MOVQ         src_base+24(FP), SI
-	MOVBLZX      signed+48(FP), AX
-	NEGL         AX
-	ANDL         $0x08080808, AX
-	MOVD         AX, X3
-	VPBROADCASTD X3, X3
+	DST_SRC
+	DQ4_2_CONST
 	VBROADCASTSS zp+52(FP), Y4
 	VBROADCASTSS scale+56(FP), Y5
-	BCAST2($0x000F000F, X6, X6)
-	BCAST2($0x0F000F00, X7, X7)
-
-dq4_2_loop:
-	TESTQ     CX, CX
-	JZ        dq4_2_done
-	VPMOVZXBW (SI), X0
-	VPSLLW    $4, X0, X1
-	VPAND     X6, X0, X0
-	VPAND     X7, X1, X1
-	VPOR      X1, X0, X0
-	VPXOR     X3, X0, X0
-	VPSUBB    X3, X0, X0
-	VPSRLDQ   $8, X0, X1
-	VPMOVSXBD X0, Y0
-	VPMOVSXBD X1, Y1
-	VCVTDQ2PS Y0, Y0
-	VCVTDQ2PS Y1, Y1
-	VSUBPS    Y4, Y0, Y0
-	VSUBPS    Y4, Y1, Y1
-	VMULPS    Y5, Y0, Y0
-	VMULPS    Y5, Y1, Y1
-	VMOVUPS   Y0, (DI)
-	VMOVUPS   Y1, 32(DI)
-	ADDQ      $8, SI
-	ADDQ      $64, DI
-	SUBQ      $16, CX
-	JMP       dq4_2_loop
-
-dq4_2_done:
-	VZEROUPPER
-	RET
+	BLOCKS(dq4_2_loop, dq4_2_done, DQ4_2_BLOCK)
 
 // ---------------------------------------------------------------------
 // min/max scan. Returns the float minimum and maximum and the largest
 // |x| bit pattern (as unsigned integers): amax >= 0x7F800000 means a NaN
 // or an infinity was seen. Empty input gives +Inf, -Inf, 0.
+
+// Z0, Z1 (Y0, Y1) = minima, Z2, Z3 = maxima, Z4, Z5 = largest |x| bits,
+// Z6 = 0x7FFFFFFF; clobbers Z10, Z11. 32 (16) floats.
+#define MM512_BLOCK \
+	VMOVUPS (SI), Z10; \
+	VMOVUPS 64(SI), Z11; \
+	VMINPS  Z10, Z0, Z0; \
+	VMINPS  Z11, Z1, Z1; \
+	VMAXPS  Z10, Z2, Z2; \
+	VMAXPS  Z11, Z3, Z3; \
+	VPANDD  Z6, Z10, Z10; \
+	VPANDD  Z6, Z11, Z11; \
+	VPMAXUD Z10, Z4, Z4; \
+	VPMAXUD Z11, Z5, Z5; \
+	ADDQ    $128, SI; \
+	SUBQ    $32, CX
+
+#define MM2_BLOCK \
+	VMOVUPS (SI), Y10; \
+	VMOVUPS 32(SI), Y11; \
+	VMINPS  Y10, Y0, Y0; \
+	VMINPS  Y11, Y1, Y1; \
+	VMAXPS  Y10, Y2, Y2; \
+	VMAXPS  Y11, Y3, Y3; \
+	VPAND   Y6, Y10, Y10; \
+	VPAND   Y6, Y11, Y11; \
+	VPMAXUD Y10, Y4, Y4; \
+	VPMAXUD Y11, Y5, Y5; \
+	ADDQ    $64, SI; \
+	SUBQ    $16, CX
+
+// Reduce Y0, Y1 to their minimum and Y2, Y3 to their maximum in lane 0
+// of X0 and X2.
+#define MINMAX_Y \
+	VMINPS       Y1, Y0, Y0; \
+	VMAXPS       Y3, Y2, Y2; \
+	VEXTRACTF128 $1, Y0, X1; \
+	VEXTRACTF128 $1, Y2, X3; \
+	VMINPS       X1, X0, X0; \
+	VMAXPS       X3, X2, X2; \
+	VPSHUFD      $0x4E, X0, X1; \
+	VPSHUFD      $0x4E, X2, X3; \
+	VMINPS       X1, X0, X0; \
+	VMAXPS       X3, X2, X2; \
+	VPSHUFD      $0xB1, X0, X1; \
+	VPSHUFD      $0xB1, X2, X3; \
+	VMINPS       X1, X0, X0; \
+	VMAXPS       X3, X2, X2
+
+// The same from Z0..Z3.
+#define MINMAX_Z \
+	VMINPS        Z1, Z0, Z0; \
+	VMAXPS        Z3, Z2, Z2; \
+	VEXTRACTF64X4 $1, Z0, Y1; \
+	VEXTRACTF64X4 $1, Z2, Y3; \
+	MINMAX_Y
+
+// Reduce the unsigned maxima Y4, Y5 to lane 0 of X4.
+#define AMAX_Y \
+	VPMAXUD      Y5, Y4, Y4; \
+	VEXTRACTI128 $1, Y4, X5; \
+	VPMAXUD      X5, X4, X4; \
+	VPSHUFD      $0x4E, X4, X5; \
+	VPMAXUD      X5, X4, X4; \
+	VPSHUFD      $0xB1, X4, X5; \
+	VPMAXUD      X5, X4, X4
+
+// The same from Z4, Z5.
+#define AMAX_Z \
+	VPMAXUD       Z5, Z4, Z4; \
+	VEXTRACTI64X4 $1, Z4, Y5; \
+	AMAX_Y
 
 // func minMaxAVX512(src []float32) (lo, hi float32, amax uint32)
 // n is a multiple of 32.
@@ -654,34 +751,15 @@ TEXT ·minMaxAVX512(SB), NOSPLIT, $0-36
 	BCAST5($0x7FFFFFFF, Z6)
 
 mm512_loop:
-	TESTQ   CX, CX
-	JZ      mm512_reduce
-	VMOVUPS (SI), Z7
-	VMOVUPS 64(SI), Z8
-	VMINPS  Z7, Z0, Z0
-	VMINPS  Z8, Z1, Z1
-	VMAXPS  Z7, Z2, Z2
-	VMAXPS  Z8, Z3, Z3
-	VPANDD  Z6, Z7, Z7
-	VPANDD  Z6, Z8, Z8
-	VPMAXUD Z7, Z4, Z4
-	VPMAXUD Z8, Z5, Z5
-	ADDQ    $128, SI
-	SUBQ    $32, CX
-	JMP     mm512_loop
+	TESTQ CX, CX
+	JZ    mm512_reduce
+	MM512_BLOCK
+	JMP   mm512_loop
 
 mm512_reduce:
-	VMINPS        Z1, Z0, Z0
-	VMAXPS        Z3, Z2, Z2
-	VPMAXUD       Z5, Z4, Z4
-	VEXTRACTF64X4 $1, Z0, Y1
-	VEXTRACTF64X4 $1, Z2, Y3
-	VEXTRACTI64X4 $1, Z4, Y5
-	VMINPS        Y1, Y0, Y0
-	VMAXPS        Y3, Y2, Y2
-	VPMAXUD       Y5, Y4, Y4
-	MINMAX_REDUCE256
-	RET
+	MINMAX_Z
+	AMAX_Z
+	MINMAX_RET
 
 // func minMaxAVX2(src []float32) (lo, hi float32, amax uint32)
 // n is a multiple of 16.
@@ -697,28 +775,15 @@ TEXT ·minMaxAVX2(SB), NOSPLIT, $0-36
 	BCAST2($0x7FFFFFFF, X6, Y6)
 
 mm2_loop:
-	TESTQ   CX, CX
-	JZ      mm2_reduce
-	VMOVUPS (SI), Y7
-	VMOVUPS 32(SI), Y8
-	VMINPS  Y7, Y0, Y0
-	VMINPS  Y8, Y1, Y1
-	VMAXPS  Y7, Y2, Y2
-	VMAXPS  Y8, Y3, Y3
-	VPAND   Y6, Y7, Y7
-	VPAND   Y6, Y8, Y8
-	VPMAXUD Y7, Y4, Y4
-	VPMAXUD Y8, Y5, Y5
-	ADDQ    $64, SI
-	SUBQ    $16, CX
-	JMP     mm2_loop
+	TESTQ CX, CX
+	JZ    mm2_reduce
+	MM2_BLOCK
+	JMP   mm2_loop
 
 mm2_reduce:
-	VMINPS  Y1, Y0, Y0
-	VMAXPS  Y3, Y2, Y2
-	VPMAXUD Y5, Y4, Y4
-	MINMAX_REDUCE256
-	RET
+	MINMAX_Y
+	AMAX_Y
+	MINMAX_RET
 
 // ---------------------------------------------------------------------
 // quantize: v = f32(f32(x / scale) + zp); v = max(v, qmin) (VMAXPS returns
@@ -733,31 +798,33 @@ mm2_reduce:
 	VMINPS Z7, r, r; \
 	VCVTPS2DQ.RN_SAE r, r
 
+// 32 floats to 32 bytes.
+#define Q8_512_BLOCK \
+	VMOVUPS (SI), Z0; \
+	VMOVUPS 64(SI), Z1; \
+	QUANT512(Z0); \
+	QUANT512(Z1); \
+	VPMOVDB Z0, X0; \
+	VPMOVDB Z1, X1; \
+	VMOVDQU X0, (DI); \
+	VMOVDQU X1, 16(DI); \
+	ADDQ    $128, SI; \
+	ADDQ    $32, DI; \
+	SUBQ    $32, CX
+
 // func quant8AVX512(dst []byte, src []float32, scale, zp, qmin, qmax float32)
 TEXT ·quant8AVX512(SB), NOSPLIT, $0-64
-	MOVQ         dst_base+0(FP), DI
-	MOVQ         dst_len+8(FP), CX
-	MOVQ         src_base+24(FP), SI
+	DST_SRC
 	VBROADCASTSS scale+48(FP), Z4
 	VBROADCASTSS zp+52(FP), Z5
 	VBROADCASTSS qmin+56(FP), Z6
 	VBROADCASTSS qmax+60(FP), Z7
 
 q8_512_loop:
-	CMPQ    CX, $32
-	JB      q8_512_16
-	VMOVUPS (SI), Z0
-	VMOVUPS 64(SI), Z1
-	QUANT512(Z0)
-	QUANT512(Z1)
-	VPMOVDB Z0, X0
-	VPMOVDB Z1, X1
-	VMOVDQU X0, (DI)
-	VMOVDQU X1, 16(DI)
-	ADDQ    $128, SI
-	ADDQ    $32, DI
-	SUBQ    $32, CX
-	JMP     q8_512_loop
+	CMPQ CX, $32
+	JB   q8_512_16
+	Q8_512_BLOCK
+	JMP  q8_512_loop
 
 q8_512_16:
 	CMPQ    CX, $16
@@ -794,43 +861,63 @@ q8_512_done:
 	VROUNDPS   $8, r, r; \
 	VCVTTPS2DQ r, r
 
+// Y8 = 0x00FF00FF. 16 floats to 16 bytes.
+#define Q8_2_BLOCK \
+	VMOVUPS      (SI), Y0; \
+	VMOVUPS      32(SI), Y1; \
+	QUANT2(Y0); \
+	QUANT2(Y1); \
+	VPACKSSDW    Y1, Y0, Y0; \
+	VPERMQ       $0xD8, Y0, Y0; \
+	VPAND        Y8, Y0, Y0; \
+	VEXTRACTI128 $1, Y0, X1; \
+	VPACKUSWB    X1, X0, X0; \
+	VMOVDQU      X0, (DI); \
+	ADDQ         $64, SI; \
+	ADDQ         $16, DI; \
+	SUBQ         $16, CX
+
 // func quant8AVX2(dst []byte, src []float32, scale, zp, qmin, qmax float32)
 // n is a multiple of 16.
 TEXT ·quant8AVX2(SB), NOSPLIT, $0-64
-	MOVQ         dst_base+0(FP), DI
-	MOVQ         dst_len+8(FP), CX
-	MOVQ         src_base+24(FP), SI
+	DST_SRC
 	VBROADCASTSS scale+48(FP), Y4
 	VBROADCASTSS zp+52(FP), Y5
 	VBROADCASTSS qmin+56(FP), Y6
 	VBROADCASTSS qmax+60(FP), Y7
 	BCAST2($0x00FF00FF, X8, Y8)
-
-q8_2_loop:
-	TESTQ        CX, CX
-	JZ           q8_2_done
-	VMOVUPS      (SI), Y0
-	VMOVUPS      32(SI), Y1
-	QUANT2(Y0)
-	QUANT2(Y1)
-	VPACKSSDW    Y1, Y0, Y0
-	VPERMQ       $0xD8, Y0, Y0
-	VPAND        Y8, Y0, Y0
-	VEXTRACTI128 $1, Y0, X1
-	VPACKUSWB    X1, X0, X0
-	VMOVDQU      X0, (DI)
-	ADDQ         $64, SI
-	ADDQ         $16, DI
-	SUBQ         $16, CX
-	JMP          q8_2_loop
-
-q8_2_done:
-	VZEROUPPER
-	RET
+	BLOCKS(q8_2_loop, q8_2_done, Q8_2_BLOCK)
 
 // ---------------------------------------------------------------------
 // 4-bit pack: words w = lo | hi << 8 of the input bytes become
 // (w & 0x0F) | ((w >> 4) & 0xF0), then narrow words to bytes.
+
+// Z2 = 0x000F000F, Z3 = 0x00F000F0. 64 bytes to 32.
+#define P4_512_BLOCK \
+	VMOVDQU64 (SI), Z0; \
+	VPSRLW    $4, Z0, Z1; \
+	VPANDD    Z2, Z0, Z0; \
+	VPANDD    Z3, Z1, Z1; \
+	VPORD     Z1, Z0, Z0; \
+	VPMOVWB   Z0, Y0; \
+	VMOVDQU   Y0, (DI); \
+	ADDQ      $64, SI; \
+	ADDQ      $32, DI; \
+	SUBQ      $64, CX
+
+// Y2 = 0x000F000F, Y3 = 0x00F000F0. 32 bytes to 16.
+#define P4_2_BLOCK \
+	VMOVDQU      (SI), Y0; \
+	VPSRLW       $4, Y0, Y1; \
+	VPAND        Y2, Y0, Y0; \
+	VPAND        Y3, Y1, Y1; \
+	VPOR         Y1, Y0, Y0; \
+	VEXTRACTI128 $1, Y0, X1; \
+	VPACKUSWB    X1, X0, X0; \
+	VMOVDQU      X0, (DI); \
+	ADDQ         $32, SI; \
+	ADDQ         $16, DI; \
+	SUBQ         $32, CX
 
 // func pack4AVX512(dst []byte, src []byte)
 // n = len(src) is a multiple of 64.
@@ -840,25 +927,7 @@ TEXT ·pack4AVX512(SB), NOSPLIT, $0-48
 	MOVQ src_len+32(FP), CX
 	BCAST5($0x000F000F, Z2)
 	BCAST5($0x00F000F0, Z3)
-
-p4_512_loop:
-	TESTQ     CX, CX
-	JZ        p4_512_done
-	VMOVDQU64 (SI), Z0
-	VPSRLW    $4, Z0, Z1
-	VPANDD    Z2, Z0, Z0
-	VPANDD    Z3, Z1, Z1
-	VPORD     Z1, Z0, Z0
-	VPMOVWB   Z0, Y0
-	VMOVDQU   Y0, (DI)
-	ADDQ      $64, SI
-	ADDQ      $32, DI
-	SUBQ      $64, CX
-	JMP       p4_512_loop
-
-p4_512_done:
-	VZEROUPPER
-	RET
+	BLOCKS(p4_512_loop, p4_512_done, P4_512_BLOCK)
 
 // func pack4AVX2(dst []byte, src []byte)
 // n = len(src) is a multiple of 32.
@@ -868,307 +937,99 @@ TEXT ·pack4AVX2(SB), NOSPLIT, $0-48
 	MOVQ src_len+32(FP), CX
 	BCAST2($0x000F000F, X2, Y2)
 	BCAST2($0x00F000F0, X3, Y3)
-
-p4_2_loop:
-	TESTQ        CX, CX
-	JZ           p4_2_done
-	VMOVDQU      (SI), Y0
-	VPSRLW       $4, Y0, Y1
-	VPAND        Y2, Y0, Y0
-	VPAND        Y3, Y1, Y1
-	VPOR         Y1, Y0, Y0
-	VEXTRACTI128 $1, Y0, X1
-	VPACKUSWB    X1, X0, X0
-	VMOVDQU      X0, (DI)
-	ADDQ         $32, SI
-	ADDQ         $16, DI
-	SUBQ         $32, CX
-	JMP          p4_2_loop
-
-p4_2_done:
-	VZEROUPPER
-	RET
+	BLOCKS(p4_2_loop, p4_2_done, P4_2_BLOCK)
 
 // ---------------------------------------------------------------------
 // 4-bit unpack: byte b -> word (b & 0xF) | ((b << 4) & 0xF00), then
 // (v ^ s) - s bytewise (s = 8 sign-extends a nibble, s = 0 keeps 0..15).
 
+// Z2 = 0x000F000F, Z3 = 0x0F000F00, Z4 = s. 32 bytes to 64.
+#define U4_512_BLOCK \
+	VPMOVZXBW (SI), Z0; \
+	VPSLLW    $4, Z0, Z1; \
+	VPANDD    Z2, Z0, Z0; \
+	VPANDD    Z3, Z1, Z1; \
+	VPORD     Z1, Z0, Z0; \
+	VPXORD    Z4, Z0, Z0; \
+	VPSUBB    Z4, Z0, Z0; \
+	VMOVDQU64 Z0, (DI); \
+	ADDQ      $32, SI; \
+	ADDQ      $64, DI; \
+	SUBQ      $64, CX
+
+// Y2 = 0x000F000F, Y3 = 0x0F000F00, Y4 = s. 16 bytes to 32.
+#define U4_2_BLOCK \
+	VPMOVZXBW (SI), Y0; \
+	VPSLLW    $4, Y0, Y1; \
+	VPAND     Y2, Y0, Y0; \
+	VPAND     Y3, Y1, Y1; \
+	VPOR      Y1, Y0, Y0; \
+	VPXOR     Y4, Y0, Y0; \
+	VPSUBB    Y4, Y0, Y0; \
+	VMOVDQU   Y0, (DI); \
+	ADDQ      $16, SI; \
+	ADDQ      $32, DI; \
+	SUBQ      $32, CX
+
 // func unpack4AVX512(dst []byte, src []byte, signed bool)
 // n = len(dst) is a multiple of 64.
 TEXT ·unpack4AVX512(SB), NOSPLIT, $0-49
-	MOVQ         dst_base+0(FP), DI
-	MOVQ         dst_len+8(FP), CX
-	MOVQ         src_base+24(FP), SI
-	MOVBLZX      signed+48(FP), AX
-	NEGL         AX
-	ANDL         $0x08080808, AX
+	DST_SRC
+	SIGNMASK($0x08080808)
 	VPBROADCASTD AX, Z4
 	BCAST5($0x000F000F, Z2)
 	BCAST5($0x0F000F00, Z3)
-
-u4_512_loop:
-	TESTQ     CX, CX
-	JZ        u4_512_done
-	VPMOVZXBW (SI), Z0
-	VPSLLW    $4, Z0, Z1
-	VPANDD    Z2, Z0, Z0
-	VPANDD    Z3, Z1, Z1
-	VPORD     Z1, Z0, Z0
-	VPXORD    Z4, Z0, Z0
-	VPSUBB    Z4, Z0, Z0
-	VMOVDQU64 Z0, (DI)
-	ADDQ      $32, SI
-	ADDQ      $64, DI
-	SUBQ      $64, CX
-	JMP       u4_512_loop
-
-u4_512_done:
-	VZEROUPPER
-	RET
+	BLOCKS(u4_512_loop, u4_512_done, U4_512_BLOCK)
 
 // func unpack4AVX2(dst []byte, src []byte, signed bool)
 // n = len(dst) is a multiple of 32.
 TEXT ·unpack4AVX2(SB), NOSPLIT, $0-49
-	MOVQ         dst_base+0(FP), DI
-	MOVQ         dst_len+8(FP), CX
-	MOVQ         src_base+24(FP), SI
-	MOVBLZX      signed+48(FP), AX
-	NEGL         AX
-	ANDL         $0x08080808, AX
+	DST_SRC
+	SIGNMASK($0x08080808)
 	MOVD         AX, X4
 	VPBROADCASTD X4, Y4
 	BCAST2($0x000F000F, X2, Y2)
 	BCAST2($0x0F000F00, X3, Y3)
-
-u4_2_loop:
-	TESTQ     CX, CX
-	JZ        u4_2_done
-	VPMOVZXBW (SI), Y0
-	VPSLLW    $4, Y0, Y1
-	VPAND     Y2, Y0, Y0
-	VPAND     Y3, Y1, Y1
-	VPOR      Y1, Y0, Y0
-	VPXOR     Y4, Y0, Y0
-	VPSUBB    Y4, Y0, Y0
-	VMOVDQU   Y0, (DI)
-	ADDQ      $16, SI
-	ADDQ      $32, DI
-	SUBQ      $32, CX
-	JMP       u4_2_loop
-
-u4_2_done:
-	VZEROUPPER
-	RET
+	BLOCKS(u4_2_loop, u4_2_done, U4_2_BLOCK)
 
 // ---------------------------------------------------------------------
 // Grouped dequantization: len(zps) consecutive groups of gs elements, group
 // g with zps[g] and scales[g] (per_group tensors, and per_channel slabs of
-// shape[axis] runs). The loop bodies are those of dequant8/dequant4 above;
-// gs is a multiple of the block (32 for AVX-512, 16 for AVX2).
+// shape[axis] runs). The blocks are those of dequant8/dequant4 above; gs
+// is a multiple of the block (32 for AVX-512, 16 for AVX2).
 
 // func dequant8GAVX512(dst []float32, src []byte, signed bool, zps, scales []float32, gs int)
 TEXT ·dequant8GAVX512(SB), NOSPLIT, $0-112
-	MOVQ         dst_base+0(FP), DI
-	MOVQ         src_base+24(FP), SI
-	MOVBLZX      signed+48(FP), AX
-	NEGL         AX
-	ANDL         $0x80, AX
+	GROUP_ARGS(zps_base+56(FP), zps_len+64(FP), scales_base+80(FP), gs+104(FP))
+	SIGNMASK($0x80)
 	VPBROADCASTD AX, Z3
-	MOVQ         zps_base+56(FP), R8
-	MOVQ         zps_len+64(FP), R10
-	MOVQ         scales_base+80(FP), R9
-	MOVQ         gs+104(FP), R11
-
-dq8g512_group:
-	TESTQ        R10, R10
-	JZ           dq8g512_done
-	VBROADCASTSS (R8), Z4
-	VBROADCASTSS (R9), Z5
-	MOVQ         R11, CX
-
-dq8g512_loop:
-	VPMOVZXBD (SI), Z0
-	VPMOVZXBD 16(SI), Z1
-	VPXORD    Z3, Z0, Z0
-	VPXORD    Z3, Z1, Z1
-	VPSUBD    Z3, Z0, Z0
-	VPSUBD    Z3, Z1, Z1
-	VCVTDQ2PS Z0, Z0
-	VCVTDQ2PS Z1, Z1
-	VSUBPS    Z4, Z0, Z0
-	VSUBPS    Z4, Z1, Z1
-	VMULPS    Z5, Z0, Z0
-	VMULPS    Z5, Z1, Z1
-	VMOVUPS   Z0, (DI)
-	VMOVUPS   Z1, 64(DI)
-	ADDQ      $32, SI
-	ADDQ      $128, DI
-	SUBQ      $32, CX
-	JNZ       dq8g512_loop
-	ADDQ      $4, R8
-	ADDQ      $4, R9
-	DECQ      R10
-	JMP       dq8g512_group
-
-dq8g512_done:
+	GROUPS(dq8g512_group, dq8g512_loop, dq8g512_done, PARAMS512, DQ8_512_BLOCK, NOP)
 	VZEROUPPER
 	RET
 
 // func dequant8GAVX2(dst []float32, src []byte, signed bool, zps, scales []float32, gs int)
 TEXT ·dequant8GAVX2(SB), NOSPLIT, $0-112
-	MOVQ         dst_base+0(FP), DI
-	MOVQ         src_base+24(FP), SI
-	MOVBLZX      signed+48(FP), AX
-	NEGL         AX
-	ANDL         $0x80, AX
+	GROUP_ARGS(zps_base+56(FP), zps_len+64(FP), scales_base+80(FP), gs+104(FP))
+	SIGNMASK($0x80)
 	MOVD         AX, X3
 	VPBROADCASTD X3, Y3
-	MOVQ         zps_base+56(FP), R8
-	MOVQ         zps_len+64(FP), R10
-	MOVQ         scales_base+80(FP), R9
-	MOVQ         gs+104(FP), R11
-
-dq8g2_group:
-	TESTQ        R10, R10
-	JZ           dq8g2_done
-	VBROADCASTSS (R8), Y4
-	VBROADCASTSS (R9), Y5
-	MOVQ         R11, CX
-
-dq8g2_loop:
-	VPMOVZXBD (SI), Y0
-	VPMOVZXBD 8(SI), Y1
-	VPXOR     Y3, Y0, Y0
-	VPXOR     Y3, Y1, Y1
-	VPSUBD    Y3, Y0, Y0
-	VPSUBD    Y3, Y1, Y1
-	VCVTDQ2PS Y0, Y0
-	VCVTDQ2PS Y1, Y1
-	VSUBPS    Y4, Y0, Y0
-	VSUBPS    Y4, Y1, Y1
-	VMULPS    Y5, Y0, Y0
-	VMULPS    Y5, Y1, Y1
-	VMOVUPS   Y0, (DI)
-	VMOVUPS   Y1, 32(DI)
-	ADDQ      $16, SI
-	ADDQ      $64, DI
-	SUBQ      $16, CX
-	JNZ       dq8g2_loop
-	ADDQ      $4, R8
-	ADDQ      $4, R9
-	DECQ      R10
-	JMP       dq8g2_group
-
-dq8g2_done:
+	GROUPS(dq8g2_group, dq8g2_loop, dq8g2_done, PARAMS2, DQ8_2_BLOCK, NOP)
 	VZEROUPPER
 	RET
 
 // func dequant4GAVX512(dst []float32, src []byte, signed bool, zps, scales []float32, gs int)
 TEXT ·dequant4GAVX512(SB), NOSPLIT, $0-112
-	MOVQ         dst_base+0(FP), DI
-	MOVQ         src_base+24(FP), SI
-	MOVBLZX      signed+48(FP), AX
-	NEGL         AX
-	ANDL         $0x08080808, AX
-	VPBROADCASTD AX, Y3
-	BCAST5($0x000F000F, Y6)
-	BCAST5($0x0F000F00, Y7)
-	MOVQ         zps_base+56(FP), R8
-	MOVQ         zps_len+64(FP), R10
-	MOVQ         scales_base+80(FP), R9
-	MOVQ         gs+104(FP), R11
-
-dq4g512_group:
-	TESTQ        R10, R10
-	JZ           dq4g512_done
-	VBROADCASTSS (R8), Z4
-	VBROADCASTSS (R9), Z5
-	MOVQ         R11, CX
-
-dq4g512_loop:
-	VPMOVZXBW    (SI), Y0
-	VPSLLW       $4, Y0, Y1
-	VPAND        Y6, Y0, Y0
-	VPAND        Y7, Y1, Y1
-	VPOR         Y1, Y0, Y0
-	VPXOR        Y3, Y0, Y0
-	VPSUBB       Y3, Y0, Y0
-	VEXTRACTI128 $1, Y0, X1
-	VPMOVSXBD    X0, Z0
-	VPMOVSXBD    X1, Z1
-	VCVTDQ2PS    Z0, Z0
-	VCVTDQ2PS    Z1, Z1
-	VSUBPS       Z4, Z0, Z0
-	VSUBPS       Z4, Z1, Z1
-	VMULPS       Z5, Z0, Z0
-	VMULPS       Z5, Z1, Z1
-	VMOVUPS      Z0, (DI)
-	VMOVUPS      Z1, 64(DI)
-	ADDQ         $16, SI
-	ADDQ         $128, DI
-	SUBQ         $32, CX
-	JNZ          dq4g512_loop
-	ADDQ         $4, R8
-	ADDQ         $4, R9
-	DECQ         R10
-	JMP          dq4g512_group
-
-dq4g512_done:
+	GROUP_ARGS(zps_base+56(FP), zps_len+64(FP), scales_base+80(FP), gs+104(FP))
+	DQ4_512_CONST
+	GROUPS(dq4g512_group, dq4g512_loop, dq4g512_done, PARAMS512, DQ4_512_BLOCK, NOP)
 	VZEROUPPER
 	RET
 
 // func dequant4GAVX2(dst []float32, src []byte, signed bool, zps, scales []float32, gs int)
 TEXT ·dequant4GAVX2(SB), NOSPLIT, $0-112
-	MOVQ         dst_base+0(FP), DI
-	MOVQ         src_base+24(FP), SI
-	MOVBLZX      signed+48(FP), AX
-	NEGL         AX
-	ANDL         $0x08080808, AX
-	MOVD         AX, X3
-	VPBROADCASTD X3, X3
-	BCAST2($0x000F000F, X6, X6)
-	BCAST2($0x0F000F00, X7, X7)
-	MOVQ         zps_base+56(FP), R8
-	MOVQ         zps_len+64(FP), R10
-	MOVQ         scales_base+80(FP), R9
-	MOVQ         gs+104(FP), R11
-
-dq4g2_group:
-	TESTQ        R10, R10
-	JZ           dq4g2_done
-	VBROADCASTSS (R8), Y4
-	VBROADCASTSS (R9), Y5
-	MOVQ         R11, CX
-
-dq4g2_loop:
-	VPMOVZXBW (SI), X0
-	VPSLLW    $4, X0, X1
-	VPAND     X6, X0, X0
-	VPAND     X7, X1, X1
-	VPOR      X1, X0, X0
-	VPXOR     X3, X0, X0
-	VPSUBB    X3, X0, X0
-	VPSRLDQ   $8, X0, X1
-	VPMOVSXBD X0, Y0
-	VPMOVSXBD X1, Y1
-	VCVTDQ2PS Y0, Y0
-	VCVTDQ2PS Y1, Y1
-	VSUBPS    Y4, Y0, Y0
-	VSUBPS    Y4, Y1, Y1
-	VMULPS    Y5, Y0, Y0
-	VMULPS    Y5, Y1, Y1
-	VMOVUPS   Y0, (DI)
-	VMOVUPS   Y1, 32(DI)
-	ADDQ      $8, SI
-	ADDQ      $64, DI
-	SUBQ      $16, CX
-	JNZ       dq4g2_loop
-	ADDQ      $4, R8
-	ADDQ      $4, R9
-	DECQ      R10
-	JMP       dq4g2_group
-
-dq4g2_done:
+	GROUP_ARGS(zps_base+56(FP), zps_len+64(FP), scales_base+80(FP), gs+104(FP))
+	DQ4_2_CONST
+	GROUPS(dq4g2_group, dq4g2_loop, dq4g2_done, PARAMS2, DQ4_2_BLOCK, NOP)
 	VZEROUPPER
 	RET
 
@@ -1179,28 +1040,34 @@ dq4g2_done:
 // the largest |x| bit pattern of all groups; quant8G quantizes group g with
 // scales[g] and zps[g] as quant8 does.
 
-// Reduce Z0 (min) and Z2 (max) to lanes 0 and fold them into (R8), (R9).
-#define MINMAX_FOLD512 \
-	VEXTRACTF64X4 $1, Z0, Y1; \
-	VEXTRACTF64X4 $1, Z2, Y3; \
-	VMINPS        Y1, Y0, Y0; \
-	VMAXPS        Y3, Y2, Y2; \
-	VEXTRACTF128  $1, Y0, X1; \
-	VEXTRACTF128  $1, Y2, X3; \
-	VMINPS        X1, X0, X0; \
-	VMAXPS        X3, X2, X2; \
-	VPSHUFD       $0x4E, X0, X1; \
-	VPSHUFD       $0x4E, X2, X3; \
-	VMINPS        X1, X0, X0; \
-	VMAXPS        X3, X2, X2; \
-	VPSHUFD       $0xB1, X0, X1; \
-	VPSHUFD       $0xB1, X2, X3; \
-	VMINPS        X1, X0, X0; \
-	VMAXPS        X3, X2, X2; \
-	VMINSS        (R8), X0, X0; \
-	VMAXSS        (R9), X2, X2; \
-	VMOVSS        X0, (R8); \
-	VMOVSS        X2, (R9)
+// Group start: Z0, Z1 = +Inf (Z8), Z2, Z3 = -Inf (Z9).
+#define MMG512_START \
+	VMOVDQA32 Z8, Z0; \
+	VMOVDQA32 Z8, Z1; \
+	VMOVDQA32 Z9, Z2; \
+	VMOVDQA32 Z9, Z3
+
+#define MMG2_START \
+	VMOVDQU Y8, Y0; \
+	VMOVDQU Y8, Y1; \
+	VMOVDQU Y9, Y2; \
+	VMOVDQU Y9, Y3
+
+// Fold lane 0 of X0 into the minimum at (R8) and of X2 into the maximum
+// at (R9).
+#define MINMAX_FOLD \
+	VMINSS (R8), X0, X0; \
+	VMAXSS (R9), X2, X2; \
+	VMOVSS X0, (R8); \
+	VMOVSS X2, (R9)
+
+#define MMG512_END \
+	MINMAX_Z; \
+	MINMAX_FOLD
+
+#define MMG2_END \
+	MINMAX_Y; \
+	MINMAX_FOLD
 
 // func minMaxGAVX512(src []float32, gs int, lo, hi []float32) (amax uint32)
 // gs is a multiple of 32.
@@ -1215,45 +1082,9 @@ TEXT ·minMaxGAVX512(SB), NOSPLIT, $0-84
 	BCAST5($0x7FFFFFFF, Z6)
 	VPXORD Z4, Z4, Z4
 	VPXORD Z5, Z5, Z5
-
-mmg512_group:
-	TESTQ     R10, R10
-	JZ        mmg512_done
-	VMOVDQA32 Z8, Z0
-	VMOVDQA32 Z8, Z1
-	VMOVDQA32 Z9, Z2
-	VMOVDQA32 Z9, Z3
-	MOVQ      R11, CX
-
-mmg512_loop:
-	VMOVUPS (SI), Z10
-	VMOVUPS 64(SI), Z11
-	VMINPS  Z10, Z0, Z0
-	VMINPS  Z11, Z1, Z1
-	VMAXPS  Z10, Z2, Z2
-	VMAXPS  Z11, Z3, Z3
-	VPANDD  Z6, Z10, Z10
-	VPANDD  Z6, Z11, Z11
-	VPMAXUD Z10, Z4, Z4
-	VPMAXUD Z11, Z5, Z5
-	ADDQ    $128, SI
-	SUBQ    $32, CX
-	JNZ     mmg512_loop
-	VMINPS  Z1, Z0, Z0
-	VMAXPS  Z3, Z2, Z2
-	MINMAX_FOLD512
-	ADDQ    $4, R8
-	ADDQ    $4, R9
-	DECQ    R10
-	JMP     mmg512_group
-
-mmg512_done:
-	VPMAXUD       Z5, Z4, Z4
-	VEXTRACTI64X4 $1, Z4, Y5
-	VPMAXUD       Y5, Y4, Y4
-	AMAX_STORE
-	VZEROUPPER
-	RET
+	GROUPS(mmg512_group, mmg512_loop, mmg512_done, MMG512_START, MM512_BLOCK, MMG512_END)
+	AMAX_Z
+	AMAX_RET
 
 // func minMaxGAVX2(src []float32, gs int, lo, hi []float32) (amax uint32)
 // gs is a multiple of 16.
@@ -1268,140 +1099,27 @@ TEXT ·minMaxGAVX2(SB), NOSPLIT, $0-84
 	BCAST2($0x7FFFFFFF, X6, Y6)
 	VPXOR Y4, Y4, Y4
 	VPXOR Y5, Y5, Y5
-
-mmg2_group:
-	TESTQ   R10, R10
-	JZ      mmg2_done
-	VMOVDQU Y8, Y0
-	VMOVDQU Y8, Y1
-	VMOVDQU Y9, Y2
-	VMOVDQU Y9, Y3
-	MOVQ    R11, CX
-
-mmg2_loop:
-	VMOVUPS (SI), Y10
-	VMOVUPS 32(SI), Y11
-	VMINPS  Y10, Y0, Y0
-	VMINPS  Y11, Y1, Y1
-	VMAXPS  Y10, Y2, Y2
-	VMAXPS  Y11, Y3, Y3
-	VPAND   Y6, Y10, Y10
-	VPAND   Y6, Y11, Y11
-	VPMAXUD Y10, Y4, Y4
-	VPMAXUD Y11, Y5, Y5
-	ADDQ    $64, SI
-	SUBQ    $16, CX
-	JNZ     mmg2_loop
-	VMINPS  Y1, Y0, Y0
-	VMAXPS  Y3, Y2, Y2
-	VEXTRACTF128 $1, Y0, X1
-	VEXTRACTF128 $1, Y2, X3
-	VMINPS  X1, X0, X0
-	VMAXPS  X3, X2, X2
-	VPSHUFD $0x4E, X0, X1
-	VPSHUFD $0x4E, X2, X3
-	VMINPS  X1, X0, X0
-	VMAXPS  X3, X2, X2
-	VPSHUFD $0xB1, X0, X1
-	VPSHUFD $0xB1, X2, X3
-	VMINPS  X1, X0, X0
-	VMAXPS  X3, X2, X2
-	VMINSS  (R8), X0, X0
-	VMAXSS  (R9), X2, X2
-	VMOVSS  X0, (R8)
-	VMOVSS  X2, (R9)
-	ADDQ    $4, R8
-	ADDQ    $4, R9
-	DECQ    R10
-	JMP     mmg2_group
-
-mmg2_done:
-	VPMAXUD Y5, Y4, Y4
-	AMAX_STORE
-	VZEROUPPER
-	RET
+	GROUPS(mmg2_group, mmg2_loop, mmg2_done, MMG2_START, MM2_BLOCK, MMG2_END)
+	AMAX_Y
+	AMAX_RET
 
 // func quant8GAVX512(dst []byte, src []float32, scales, zps []float32, gs int, qmin, qmax float32)
 // gs is a multiple of 32.
 TEXT ·quant8GAVX512(SB), NOSPLIT, $0-112
-	MOVQ         dst_base+0(FP), DI
-	MOVQ         src_base+24(FP), SI
-	MOVQ         scales_base+48(FP), R8
-	MOVQ         scales_len+56(FP), R10
-	MOVQ         zps_base+72(FP), R9
-	MOVQ         gs+96(FP), R11
+	GROUP_ARGS(scales_base+48(FP), scales_len+56(FP), zps_base+72(FP), gs+96(FP))
 	VBROADCASTSS qmin+104(FP), Z6
 	VBROADCASTSS qmax+108(FP), Z7
-
-q8g512_group:
-	TESTQ        R10, R10
-	JZ           q8g512_done
-	VBROADCASTSS (R8), Z4
-	VBROADCASTSS (R9), Z5
-	MOVQ         R11, CX
-
-q8g512_loop:
-	VMOVUPS (SI), Z0
-	VMOVUPS 64(SI), Z1
-	QUANT512(Z0)
-	QUANT512(Z1)
-	VPMOVDB Z0, X0
-	VPMOVDB Z1, X1
-	VMOVDQU X0, (DI)
-	VMOVDQU X1, 16(DI)
-	ADDQ    $128, SI
-	ADDQ    $32, DI
-	SUBQ    $32, CX
-	JNZ     q8g512_loop
-	ADDQ    $4, R8
-	ADDQ    $4, R9
-	DECQ    R10
-	JMP     q8g512_group
-
-q8g512_done:
+	GROUPS(q8g512_group, q8g512_loop, q8g512_done, PARAMS512, Q8_512_BLOCK, NOP)
 	VZEROUPPER
 	RET
 
 // func quant8GAVX2(dst []byte, src []float32, scales, zps []float32, gs int, qmin, qmax float32)
 // gs is a multiple of 16.
 TEXT ·quant8GAVX2(SB), NOSPLIT, $0-112
-	MOVQ         dst_base+0(FP), DI
-	MOVQ         src_base+24(FP), SI
-	MOVQ         scales_base+48(FP), R8
-	MOVQ         scales_len+56(FP), R10
-	MOVQ         zps_base+72(FP), R9
-	MOVQ         gs+96(FP), R11
+	GROUP_ARGS(scales_base+48(FP), scales_len+56(FP), zps_base+72(FP), gs+96(FP))
 	VBROADCASTSS qmin+104(FP), Y6
 	VBROADCASTSS qmax+108(FP), Y7
 	BCAST2($0x00FF00FF, X8, Y8)
-
-q8g2_group:
-	TESTQ        R10, R10
-	JZ           q8g2_done
-	VBROADCASTSS (R8), Y4
-	VBROADCASTSS (R9), Y5
-	MOVQ         R11, CX
-
-q8g2_loop:
-	VMOVUPS      (SI), Y0
-	VMOVUPS      32(SI), Y1
-	QUANT2(Y0)
-	QUANT2(Y1)
-	VPACKSSDW    Y1, Y0, Y0
-	VPERMQ       $0xD8, Y0, Y0
-	VPAND        Y8, Y0, Y0
-	VEXTRACTI128 $1, Y0, X1
-	VPACKUSWB    X1, X0, X0
-	VMOVDQU      X0, (DI)
-	ADDQ         $64, SI
-	ADDQ         $16, DI
-	SUBQ         $16, CX
-	JNZ          q8g2_loop
-	ADDQ         $4, R8
-	ADDQ         $4, R9
-	DECQ         R10
-	JMP          q8g2_group
-
-q8g2_done:
+	GROUPS(q8g2_group, q8g2_loop, q8g2_done, PARAMS2, Q8_2_BLOCK, NOP)
 	VZEROUPPER
 	RET
