@@ -233,10 +233,14 @@ TEXT ·f32ToBF16BF16(SB), NOSPLIT, $0-48
 // bits, then (v ^ s) - s with s = 0x80 (qint8) or 0 (quint8) gives the
 // signed value, then sign-extended to 32 bits.
 
-// The dequantization blocks: V26 = s, V27 = zp, V28 = scale. TOF32
-// converts the int32 lanes V4..V7 to (float32(v) - zp) * scale and stores
-// them.
-#define TOF32 \
+// The dequantization blocks: V26 = s, V27 = zp, V28 = scale. DQ_FINISH
+// sign-extends the int16 lanes of V1, V2 to V4..V7, computes
+// (float32(v) - zp) * scale and stores the 16 floats.
+#define DQ_FINISH \
+	WORD $0x0f10a424; /* sxtl v4.4s, v1.4h */ \
+	WORD $0x4f10a425; /* sxtl2 v5.4s, v1.8h */ \
+	WORD $0x0f10a446; /* sxtl v6.4s, v2.4h */ \
+	WORD $0x4f10a447; /* sxtl2 v7.4s, v2.8h */ \
 	WORD $0x4e21d884; /* scvtf v4.4s, v4.4s */ \
 	WORD $0x4e21d8a5; /* scvtf v5.4s, v5.4s */ \
 	WORD $0x4e21d8c6; /* scvtf v6.4s, v6.4s */ \
@@ -274,11 +278,7 @@ TEXT ·f32ToBF16BF16(SB), NOSPLIT, $0-48
 	WORD $0x6e3a1c42; /* eor v2.16b, v2.16b, v26.16b */ \
 	WORD $0x6e7a8421; /* sub v1.8h, v1.8h, v26.8h */ \
 	WORD $0x6e7a8442; /* sub v2.8h, v2.8h, v26.8h */ \
-	WORD $0x0f10a424; /* sxtl v4.4s, v1.4h */ \
-	WORD $0x4f10a425; /* sxtl2 v5.4s, v1.8h */ \
-	WORD $0x0f10a446; /* sxtl v6.4s, v2.4h */ \
-	WORD $0x4f10a447; /* sxtl2 v7.4s, v2.8h */ \
-	TOF32
+	DQ_FINISH
 
 // func dequant8NEON(dst []float32, src []byte, signed bool, zp, scale float32)
 // n is a multiple of 16.
@@ -311,11 +311,7 @@ TEXT ·dequant8NEON(SB), NOSPLIT, $0-60
 	WORD $0x6e3a8463; /* sub v3.16b, v3.16b, v26.16b */ \
 	WORD $0x0f08a461; /* sxtl v1.8h, v3.8b */ \
 	WORD $0x4f08a462; /* sxtl2 v2.8h, v3.16b */ \
-	WORD $0x0f10a424; /* sxtl v4.4s, v1.4h */ \
-	WORD $0x4f10a425; /* sxtl2 v5.4s, v1.8h */ \
-	WORD $0x0f10a446; /* sxtl v6.4s, v2.4h */ \
-	WORD $0x4f10a447; /* sxtl2 v7.4s, v2.8h */ \
-	TOF32
+	DQ_FINISH
 
 // func dequant4NEON(dst []float32, src []byte, signed bool, zp, scale float32)
 // n is a multiple of 16.
