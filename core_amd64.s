@@ -55,6 +55,50 @@ done: \
 	VZEROUPPER; \
 	RET
 
+// Two-vector blocks while CX >= 32, then a one-vector block (ONE) if
+// CX >= 16, then TAIL for the last CX < 16 elements with K1 = their mask
+// (the AVX-512 kernels with masked tails); return.
+#define TAILED(loop, one, tail, done, BLOCK, ONE, TAIL) \
+loop: \
+	CMPQ  CX, $32; \
+	JB    one; \
+	BLOCK; \
+	JMP   loop; \
+one: \
+	CMPQ  CX, $16; \
+	JB    tail; \
+	ONE; \
+tail: \
+	TESTQ CX, CX; \
+	JZ    done; \
+	TAILMASK; \
+	TAIL; \
+done: \
+	VZEROUPPER; \
+	RET
+
+// Sixteen-element blocks while CX >= 16, then ONE for the last 8 if CX is
+// not zero (the AVX2 kernels taking n a multiple of 8); return.
+#define PAIRS(loop, one, done, BLOCK, ONE) \
+loop: \
+	CMPQ  CX, $16; \
+	JB    one; \
+	BLOCK; \
+	JMP   loop; \
+one: \
+	TESTQ CX, CX; \
+	JZ    done; \
+	ONE; \
+done: \
+	VZEROUPPER; \
+	RET
+
+// The end of a block: SI += in, DI += out, CX -= n (setting the flags).
+#define NEXT(in, out, n) \
+	ADDQ in, SI; \
+	ADDQ out, DI; \
+	SUBQ n, CX
+
 // The grouped kernels' loop over R10 groups of R11 elements (R11 > 0, a
 // multiple of the block): START loads the group's parameters from (R8)
 // and (R9), BLOCK runs over the group's elements, END finishes it, then R8
@@ -128,229 +172,142 @@ done:
 // ---------------------------------------------------------------------
 // float16 -> float32
 
-// func f16ToF32AVX512(dst []float32, src []uint16)
-TEXT ·f16ToF32AVX512(SB), NOSPLIT, $0-48
-	MOVQ dst_base+0(FP), DI
-	MOVQ dst_len+8(FP), CX
-	MOVQ src_base+24(FP), SI
+#define H2S512_BLOCK \
+	VCVTPH2PS (SI), Z0; \
+	VCVTPH2PS 32(SI), Z1; \
+	VMOVUPS   Z0, (DI); \
+	VMOVUPS   Z1, 64(DI); \
+	NEXT($64, $128, $32)
 
-h2s512_loop:
-	CMPQ      CX, $32
-	JB        h2s512_16
-	VCVTPH2PS (SI), Z0
-	VCVTPH2PS 32(SI), Z1
-	VMOVUPS   Z0, (DI)
-	VMOVUPS   Z1, 64(DI)
-	ADDQ      $64, SI
-	ADDQ      $128, DI
-	SUBQ      $32, CX
-	JMP       h2s512_loop
+#define H2S512_ONE \
+	VCVTPH2PS (SI), Z0; \
+	VMOVUPS   Z0, (DI); \
+	NEXT($32, $64, $16)
 
-h2s512_16:
-	CMPQ      CX, $16
-	JB        h2s512_tail
-	VCVTPH2PS (SI), Z0
-	VMOVUPS   Z0, (DI)
-	ADDQ      $32, SI
-	ADDQ      $64, DI
-	SUBQ      $16, CX
-
-h2s512_tail:
-	TESTQ       CX, CX
-	JZ          h2s512_done
-	TAILMASK
-	VMOVDQU16.Z (SI), K1, Y0
-	VCVTPH2PS   Y0, Z0
+#define H2S512_TAIL \
+	VMOVDQU16.Z (SI), K1, Y0; \
+	VCVTPH2PS   Y0, Z0; \
 	VMOVUPS     Z0, K1, (DI)
 
-h2s512_done:
-	VZEROUPPER
-	RET
+// func f16ToF32AVX512(dst []float32, src []uint16)
+TEXT ·f16ToF32AVX512(SB), NOSPLIT, $0-48
+	DST_SRC
+	TAILED(h2s512_loop, h2s512_16, h2s512_tail, h2s512_done, H2S512_BLOCK, H2S512_ONE, H2S512_TAIL)
+
+#define H2S2_BLOCK \
+	VCVTPH2PS (SI), Y0; \
+	VCVTPH2PS 16(SI), Y1; \
+	VMOVUPS   Y0, (DI); \
+	VMOVUPS   Y1, 32(DI); \
+	NEXT($32, $64, $16)
+
+#define H2S2_ONE \
+	VCVTPH2PS (SI), Y0; \
+	VMOVUPS   Y0, (DI)
 
 // func f16ToF32AVX2(dst []float32, src []uint16)
 // n is a multiple of 8.
 TEXT ·f16ToF32AVX2(SB), NOSPLIT, $0-48
-	MOVQ dst_base+0(FP), DI
-	MOVQ dst_len+8(FP), CX
-	MOVQ src_base+24(FP), SI
-
-h2s2_loop:
-	CMPQ      CX, $16
-	JB        h2s2_8
-	VCVTPH2PS (SI), Y0
-	VCVTPH2PS 16(SI), Y1
-	VMOVUPS   Y0, (DI)
-	VMOVUPS   Y1, 32(DI)
-	ADDQ      $32, SI
-	ADDQ      $64, DI
-	SUBQ      $16, CX
-	JMP       h2s2_loop
-
-h2s2_8:
-	TESTQ     CX, CX
-	JZ        h2s2_done
-	VCVTPH2PS (SI), Y0
-	VMOVUPS   Y0, (DI)
-
-h2s2_done:
-	VZEROUPPER
-	RET
+	DST_SRC
+	PAIRS(h2s2_loop, h2s2_8, h2s2_done, H2S2_BLOCK, H2S2_ONE)
 
 // ---------------------------------------------------------------------
 // float32 -> float16 (VCVTPS2PH imm 0: round to nearest even; a NaN keeps
 // sign and top payload bits and is made quiet, as f32ToF16One)
 
-// func f32ToF16AVX512(dst []uint16, src []float32)
-TEXT ·f32ToF16AVX512(SB), NOSPLIT, $0-48
-	MOVQ dst_base+0(FP), DI
-	MOVQ dst_len+8(FP), CX
-	MOVQ src_base+24(FP), SI
+#define S2H512_BLOCK \
+	VMOVUPS   (SI), Z0; \
+	VMOVUPS   64(SI), Z1; \
+	VCVTPS2PH $0, Z0, Y0; \
+	VCVTPS2PH $0, Z1, Y1; \
+	VMOVDQU   Y0, (DI); \
+	VMOVDQU   Y1, 32(DI); \
+	NEXT($128, $64, $32)
 
-s2h512_loop:
-	CMPQ      CX, $32
-	JB        s2h512_16
-	VMOVUPS   (SI), Z0
-	VMOVUPS   64(SI), Z1
-	VCVTPS2PH $0, Z0, Y0
-	VCVTPS2PH $0, Z1, Y1
-	VMOVDQU   Y0, (DI)
-	VMOVDQU   Y1, 32(DI)
-	ADDQ      $128, SI
-	ADDQ      $64, DI
-	SUBQ      $32, CX
-	JMP       s2h512_loop
+#define S2H512_ONE \
+	VMOVUPS   (SI), Z0; \
+	VCVTPS2PH $0, Z0, Y0; \
+	VMOVDQU   Y0, (DI); \
+	NEXT($64, $32, $16)
 
-s2h512_16:
-	CMPQ      CX, $16
-	JB        s2h512_tail
-	VMOVUPS   (SI), Z0
-	VCVTPS2PH $0, Z0, Y0
-	VMOVDQU   Y0, (DI)
-	ADDQ      $64, SI
-	ADDQ      $32, DI
-	SUBQ      $16, CX
-
-s2h512_tail:
-	TESTQ     CX, CX
-	JZ        s2h512_done
-	TAILMASK
-	VMOVUPS.Z (SI), K1, Z0
-	VCVTPS2PH $0, Z0, Y0
+#define S2H512_TAIL \
+	VMOVUPS.Z (SI), K1, Z0; \
+	VCVTPS2PH $0, Z0, Y0; \
 	VMOVDQU16 Y0, K1, (DI)
 
-s2h512_done:
-	VZEROUPPER
-	RET
+// func f32ToF16AVX512(dst []uint16, src []float32)
+TEXT ·f32ToF16AVX512(SB), NOSPLIT, $0-48
+	DST_SRC
+	TAILED(s2h512_loop, s2h512_16, s2h512_tail, s2h512_done, S2H512_BLOCK, S2H512_ONE, S2H512_TAIL)
+
+#define S2H2_BLOCK \
+	VMOVUPS   (SI), Y0; \
+	VMOVUPS   32(SI), Y1; \
+	VCVTPS2PH $0, Y0, X0; \
+	VCVTPS2PH $0, Y1, X1; \
+	VMOVDQU   X0, (DI); \
+	VMOVDQU   X1, 16(DI); \
+	NEXT($64, $32, $16)
+
+#define S2H2_ONE \
+	VMOVUPS   (SI), Y0; \
+	VCVTPS2PH $0, Y0, X0; \
+	VMOVDQU   X0, (DI)
 
 // func f32ToF16AVX2(dst []uint16, src []float32)
 // n is a multiple of 8.
 TEXT ·f32ToF16AVX2(SB), NOSPLIT, $0-48
-	MOVQ dst_base+0(FP), DI
-	MOVQ dst_len+8(FP), CX
-	MOVQ src_base+24(FP), SI
-
-s2h2_loop:
-	CMPQ      CX, $16
-	JB        s2h2_8
-	VMOVUPS   (SI), Y0
-	VMOVUPS   32(SI), Y1
-	VCVTPS2PH $0, Y0, X0
-	VCVTPS2PH $0, Y1, X1
-	VMOVDQU   X0, (DI)
-	VMOVDQU   X1, 16(DI)
-	ADDQ      $64, SI
-	ADDQ      $32, DI
-	SUBQ      $16, CX
-	JMP       s2h2_loop
-
-s2h2_8:
-	TESTQ     CX, CX
-	JZ        s2h2_done
-	VMOVUPS   (SI), Y0
-	VCVTPS2PH $0, Y0, X0
-	VMOVDQU   X0, (DI)
-
-s2h2_done:
-	VZEROUPPER
-	RET
+	DST_SRC
+	PAIRS(s2h2_loop, s2h2_8, s2h2_done, S2H2_BLOCK, S2H2_ONE)
 
 // ---------------------------------------------------------------------
 // bfloat16 -> float32: zero-extend and shift left 16.
 
-// func bf16ToF32AVX512(dst []float32, src []uint16)
-TEXT ·bf16ToF32AVX512(SB), NOSPLIT, $0-48
-	MOVQ dst_base+0(FP), DI
-	MOVQ dst_len+8(FP), CX
-	MOVQ src_base+24(FP), SI
+#define B2S512_BLOCK \
+	VPMOVZXWD (SI), Z0; \
+	VPMOVZXWD 32(SI), Z1; \
+	VPSLLD    $16, Z0, Z0; \
+	VPSLLD    $16, Z1, Z1; \
+	VMOVDQU32 Z0, (DI); \
+	VMOVDQU32 Z1, 64(DI); \
+	NEXT($64, $128, $32)
 
-b2s512_loop:
-	CMPQ      CX, $32
-	JB        b2s512_16
-	VPMOVZXWD (SI), Z0
-	VPMOVZXWD 32(SI), Z1
-	VPSLLD    $16, Z0, Z0
-	VPSLLD    $16, Z1, Z1
-	VMOVDQU32 Z0, (DI)
-	VMOVDQU32 Z1, 64(DI)
-	ADDQ      $64, SI
-	ADDQ      $128, DI
-	SUBQ      $32, CX
-	JMP       b2s512_loop
+#define B2S512_ONE \
+	VPMOVZXWD (SI), Z0; \
+	VPSLLD    $16, Z0, Z0; \
+	VMOVDQU32 Z0, (DI); \
+	NEXT($32, $64, $16)
 
-b2s512_16:
-	CMPQ      CX, $16
-	JB        b2s512_tail
-	VPMOVZXWD (SI), Z0
-	VPSLLD    $16, Z0, Z0
-	VMOVDQU32 Z0, (DI)
-	ADDQ      $32, SI
-	ADDQ      $64, DI
-	SUBQ      $16, CX
-
-b2s512_tail:
-	TESTQ       CX, CX
-	JZ          b2s512_done
-	TAILMASK
-	VMOVDQU16.Z (SI), K1, Y0
-	VPMOVZXWD   Y0, Z0
-	VPSLLD      $16, Z0, Z0
+#define B2S512_TAIL \
+	VMOVDQU16.Z (SI), K1, Y0; \
+	VPMOVZXWD   Y0, Z0; \
+	VPSLLD      $16, Z0, Z0; \
 	VMOVDQU32   Z0, K1, (DI)
 
-b2s512_done:
-	VZEROUPPER
-	RET
+// func bf16ToF32AVX512(dst []float32, src []uint16)
+TEXT ·bf16ToF32AVX512(SB), NOSPLIT, $0-48
+	DST_SRC
+	TAILED(b2s512_loop, b2s512_16, b2s512_tail, b2s512_done, B2S512_BLOCK, B2S512_ONE, B2S512_TAIL)
+
+#define B2S2_BLOCK \
+	VPMOVZXWD (SI), Y0; \
+	VPMOVZXWD 16(SI), Y1; \
+	VPSLLD    $16, Y0, Y0; \
+	VPSLLD    $16, Y1, Y1; \
+	VMOVDQU   Y0, (DI); \
+	VMOVDQU   Y1, 32(DI); \
+	NEXT($32, $64, $16)
+
+#define B2S2_ONE \
+	VPMOVZXWD (SI), Y0; \
+	VPSLLD    $16, Y0, Y0; \
+	VMOVDQU   Y0, (DI)
 
 // func bf16ToF32AVX2(dst []float32, src []uint16)
 // n is a multiple of 8.
 TEXT ·bf16ToF32AVX2(SB), NOSPLIT, $0-48
-	MOVQ dst_base+0(FP), DI
-	MOVQ dst_len+8(FP), CX
-	MOVQ src_base+24(FP), SI
-
-b2s2_loop:
-	CMPQ      CX, $16
-	JB        b2s2_8
-	VPMOVZXWD (SI), Y0
-	VPMOVZXWD 16(SI), Y1
-	VPSLLD    $16, Y0, Y0
-	VPSLLD    $16, Y1, Y1
-	VMOVDQU   Y0, (DI)
-	VMOVDQU   Y1, 32(DI)
-	ADDQ      $32, SI
-	ADDQ      $64, DI
-	SUBQ      $16, CX
-	JMP       b2s2_loop
-
-b2s2_8:
-	TESTQ     CX, CX
-	JZ        b2s2_done
-	VPMOVZXWD (SI), Y0
-	VPSLLD    $16, Y0, Y0
-	VMOVDQU   Y0, (DI)
-
-b2s2_done:
-	VZEROUPPER
-	RET
+	DST_SRC
+	PAIRS(b2s2_loop, b2s2_8, b2s2_done, B2S2_BLOCK, B2S2_ONE)
 
 // ---------------------------------------------------------------------
 // float32 -> bfloat16, integer rounding (no flush to zero, unlike
@@ -371,56 +328,39 @@ b2s2_done:
 	VPORD     Z24, tmp, tmp; \
 	VMOVDQA32 tmp, K2, dst
 
+#define S2B512_BLOCK \
+	VMOVDQU32 (SI), Z0; \
+	VMOVDQU32 64(SI), Z1; \
+	BF16ROUND512(Z0, Z2, Z4); \
+	BF16ROUND512(Z1, Z3, Z5); \
+	VPMOVDW   Z2, Y2; \
+	VPMOVDW   Z3, Y3; \
+	VMOVDQU   Y2, (DI); \
+	VMOVDQU   Y3, 32(DI); \
+	NEXT($128, $64, $32)
+
+#define S2B512_ONE \
+	VMOVDQU32 (SI), Z0; \
+	BF16ROUND512(Z0, Z2, Z4); \
+	VPMOVDW   Z2, Y2; \
+	VMOVDQU   Y2, (DI); \
+	NEXT($64, $32, $16)
+
+#define S2B512_TAIL \
+	VMOVDQU32.Z (SI), K1, Z0; \
+	BF16ROUND512(Z0, Z2, Z4); \
+	VPMOVDW     Z2, Y2; \
+	VMOVDQU16   Y2, K1, (DI)
+
 // func f32ToBF16AVX512(dst []uint16, src []float32)
 TEXT ·f32ToBF16AVX512(SB), NOSPLIT, $0-48
-	MOVQ dst_base+0(FP), DI
-	MOVQ dst_len+8(FP), CX
-	MOVQ src_base+24(FP), SI
+	DST_SRC
 	BCAST5($1, Z20)
 	BCAST5($0x7FFF, Z21)
 	BCAST5($0x7FFFFFFF, Z22)
 	BCAST5($0x7F800000, Z23)
 	BCAST5($0x40, Z24)
-
-s2b512_loop:
-	CMPQ      CX, $32
-	JB        s2b512_16
-	VMOVDQU32 (SI), Z0
-	VMOVDQU32 64(SI), Z1
-	BF16ROUND512(Z0, Z2, Z4)
-	BF16ROUND512(Z1, Z3, Z5)
-	VPMOVDW   Z2, Y2
-	VPMOVDW   Z3, Y3
-	VMOVDQU   Y2, (DI)
-	VMOVDQU   Y3, 32(DI)
-	ADDQ      $128, SI
-	ADDQ      $64, DI
-	SUBQ      $32, CX
-	JMP       s2b512_loop
-
-s2b512_16:
-	CMPQ      CX, $16
-	JB        s2b512_tail
-	VMOVDQU32 (SI), Z0
-	BF16ROUND512(Z0, Z2, Z4)
-	VPMOVDW   Z2, Y2
-	VMOVDQU   Y2, (DI)
-	ADDQ      $64, SI
-	ADDQ      $32, DI
-	SUBQ      $16, CX
-
-s2b512_tail:
-	TESTQ       CX, CX
-	JZ          s2b512_done
-	TAILMASK
-	VMOVDQU32.Z (SI), K1, Z0
-	BF16ROUND512(Z0, Z2, Z4)
-	VPMOVDW     Z2, Y2
-	VMOVDQU16   Y2, K1, (DI)
-
-s2b512_done:
-	VZEROUPPER
-	RET
+	TAILED(s2b512_loop, s2b512_16, s2b512_tail, s2b512_done, S2B512_BLOCK, S2B512_ONE, S2B512_TAIL)
 
 // Constants: Y10 = 1, Y11 = 0x7FFF, Y12 = 0x7FFFFFFF, Y13 = 0x7F800000,
 // Y14 = 0x40. dst = bf16 bits (in 32-bit lanes) of src; clobbers src, tmp.
@@ -436,36 +376,26 @@ s2b512_done:
 	VPOR      Y14, src, src; \
 	VPBLENDVB tmp, src, dst, dst
 
+#define S2B2_BLOCK \
+	VMOVDQU   (SI), Y0; \
+	VMOVDQU   32(SI), Y1; \
+	BF16ROUND2(Y0, Y2, Y4); \
+	BF16ROUND2(Y1, Y3, Y5); \
+	VPACKUSDW Y3, Y2, Y2; \
+	VPERMQ    $0xD8, Y2, Y2; \
+	VMOVDQU   Y2, (DI); \
+	NEXT($64, $32, $16)
+
 // func f32ToBF16AVX2(dst []uint16, src []float32)
 // n is a multiple of 16.
 TEXT ·f32ToBF16AVX2(SB), NOSPLIT, $0-48
-	MOVQ dst_base+0(FP), DI
-	MOVQ dst_len+8(FP), CX
-	MOVQ src_base+24(FP), SI
+	DST_SRC
 	BCAST2($1, X10, Y10)
 	BCAST2($0x7FFF, X11, Y11)
 	BCAST2($0x7FFFFFFF, X12, Y12)
 	BCAST2($0x7F800000, X13, Y13)
 	BCAST2($0x40, X14, Y14)
-
-s2b2_loop:
-	TESTQ     CX, CX
-	JZ        s2b2_done
-	VMOVDQU   (SI), Y0
-	VMOVDQU   32(SI), Y1
-	BF16ROUND2(Y0, Y2, Y4)
-	BF16ROUND2(Y1, Y3, Y5)
-	VPACKUSDW Y3, Y2, Y2
-	VPERMQ    $0xD8, Y2, Y2
-	VMOVDQU   Y2, (DI)
-	ADDQ      $64, SI
-	ADDQ      $32, DI
-	SUBQ      $16, CX
-	JMP       s2b2_loop
-
-s2b2_done:
-	VZEROUPPER
-	RET
+	BLOCKS(s2b2_loop, s2b2_done, S2B2_BLOCK)
 
 // ---------------------------------------------------------------------
 // dequantize 8-bit: dst = (float32(q) - zp) * scale. Bytes are
@@ -493,9 +423,7 @@ s2b2_done:
 	DQ8_512(Z1); \
 	VMOVUPS   Z0, (DI); \
 	VMOVUPS   Z1, 64(DI); \
-	ADDQ      $32, SI; \
-	ADDQ      $128, DI; \
-	SUBQ      $32, CX
+	NEXT($32, $128, $32)
 
 // Y3 = s, Y4 = zp, Y5 = scale; r holds zero-extended bytes.
 #define DQ8_2(r) \
@@ -511,9 +439,19 @@ s2b2_done:
 	DQ8_2(Y1); \
 	VMOVUPS   Y0, (DI); \
 	VMOVUPS   Y1, 32(DI); \
-	ADDQ      $16, SI; \
-	ADDQ      $64, DI; \
-	SUBQ      $16, CX
+	NEXT($16, $64, $16)
+
+#define DQ8_512_ONE \
+	VPMOVZXBD (SI), Z0; \
+	DQ8_512(Z0); \
+	VMOVUPS   Z0, (DI); \
+	NEXT($16, $64, $16)
+
+#define DQ8_512_TAIL \
+	VMOVDQU8.Z (SI), K1, X0; \
+	VPMOVZXBD  X0, Z0; \
+	DQ8_512(Z0); \
+	VMOVUPS    Z0, K1, (DI)
 
 // func dequant8AVX512(dst []float32, src []byte, signed bool, zp, scale float32)
 TEXT ·dequant8AVX512(SB), NOSPLIT, $0-60
@@ -522,35 +460,12 @@ TEXT ·dequant8AVX512(SB), NOSPLIT, $0-60
 	VPBROADCASTD AX, Z3
 	VBROADCASTSS zp+52(FP), Z4
 	VBROADCASTSS scale+56(FP), Z5
+	TAILED(dq8_512_loop, dq8_512_16, dq8_512_tail, dq8_512_done, DQ8_512_BLOCK, DQ8_512_ONE, DQ8_512_TAIL)
 
-dq8_512_loop:
-	CMPQ CX, $32
-	JB   dq8_512_16
-	DQ8_512_BLOCK
-	JMP  dq8_512_loop
-
-dq8_512_16:
-	CMPQ      CX, $16
-	JB        dq8_512_tail
-	VPMOVZXBD (SI), Z0
-	DQ8_512(Z0)
-	VMOVUPS   Z0, (DI)
-	ADDQ      $16, SI
-	ADDQ      $64, DI
-	SUBQ      $16, CX
-
-dq8_512_tail:
-	TESTQ      CX, CX
-	JZ         dq8_512_done
-	TAILMASK
-	VMOVDQU8.Z (SI), K1, X0
-	VPMOVZXBD  X0, Z0
-	DQ8_512(Z0)
-	VMOVUPS    Z0, K1, (DI)
-
-dq8_512_done:
-	VZEROUPPER
-	RET
+#define DQ8_2_ONE \
+	VPMOVZXBD (SI), Y0; \
+	DQ8_2(Y0); \
+	VMOVUPS   Y0, (DI)
 
 // func dequant8AVX2(dst []float32, src []byte, signed bool, zp, scale float32)
 // n is a multiple of 8.
@@ -561,23 +476,7 @@ TEXT ·dequant8AVX2(SB), NOSPLIT, $0-60
 	VPBROADCASTD X3, Y3
 	VBROADCASTSS zp+52(FP), Y4
 	VBROADCASTSS scale+56(FP), Y5
-
-dq8_2_loop:
-	CMPQ CX, $16
-	JB   dq8_2_8
-	DQ8_2_BLOCK
-	JMP  dq8_2_loop
-
-dq8_2_8:
-	TESTQ     CX, CX
-	JZ        dq8_2_done
-	VPMOVZXBD (SI), Y0
-	DQ8_2(Y0)
-	VMOVUPS   Y0, (DI)
-
-dq8_2_done:
-	VZEROUPPER
-	RET
+	PAIRS(dq8_2_loop, dq8_2_8, dq8_2_done, DQ8_2_BLOCK, DQ8_2_ONE)
 
 // ---------------------------------------------------------------------
 // dequantize 4-bit. Each source byte b is widened to the word
@@ -602,9 +501,7 @@ dq8_2_done:
 	TOF32(Z4, Z5, Z1); \
 	VMOVUPS      Z0, (DI); \
 	VMOVUPS      Z1, 64(DI); \
-	ADDQ         $16, SI; \
-	ADDQ         $128, DI; \
-	SUBQ         $32, CX
+	NEXT($16, $128, $32)
 
 // X3 = s (bytes), Y4 = zp, Y5 = scale, X6 = 0x000F000F, X7 = 0x0F000F00.
 // 8 bytes to 16 floats.
@@ -623,9 +520,7 @@ dq8_2_done:
 	TOF32(Y4, Y5, Y1); \
 	VMOVUPS   Y0, (DI); \
 	VMOVUPS   Y1, 32(DI); \
-	ADDQ      $8, SI; \
-	ADDQ      $64, DI; \
-	SUBQ      $16, CX
+	NEXT($8, $64, $16)
 
 // The dequant4 constants: s in Y3 (X3 for AVX2), the nibble masks in Y6/Y7
 // (X6/X7).
@@ -808,9 +703,20 @@ mm2_reduce:
 	VPMOVDB Z1, X1; \
 	VMOVDQU X0, (DI); \
 	VMOVDQU X1, 16(DI); \
-	ADDQ    $128, SI; \
-	ADDQ    $32, DI; \
-	SUBQ    $32, CX
+	NEXT($128, $32, $32)
+
+#define Q8_512_ONE \
+	VMOVUPS (SI), Z0; \
+	QUANT512(Z0); \
+	VPMOVDB Z0, X0; \
+	VMOVDQU X0, (DI); \
+	NEXT($64, $16, $16)
+
+#define Q8_512_TAIL \
+	VMOVUPS.Z (SI), K1, Z0; \
+	QUANT512(Z0); \
+	VPMOVDB   Z0, X0; \
+	VMOVDQU8  X0, K1, (DI)
 
 // func quant8AVX512(dst []byte, src []float32, scale, zp, qmin, qmax float32)
 TEXT ·quant8AVX512(SB), NOSPLIT, $0-64
@@ -819,36 +725,7 @@ TEXT ·quant8AVX512(SB), NOSPLIT, $0-64
 	VBROADCASTSS zp+52(FP), Z5
 	VBROADCASTSS qmin+56(FP), Z6
 	VBROADCASTSS qmax+60(FP), Z7
-
-q8_512_loop:
-	CMPQ CX, $32
-	JB   q8_512_16
-	Q8_512_BLOCK
-	JMP  q8_512_loop
-
-q8_512_16:
-	CMPQ    CX, $16
-	JB      q8_512_tail
-	VMOVUPS (SI), Z0
-	QUANT512(Z0)
-	VPMOVDB Z0, X0
-	VMOVDQU X0, (DI)
-	ADDQ    $64, SI
-	ADDQ    $16, DI
-	SUBQ    $16, CX
-
-q8_512_tail:
-	TESTQ     CX, CX
-	JZ        q8_512_done
-	TAILMASK
-	VMOVUPS.Z (SI), K1, Z0
-	QUANT512(Z0)
-	VPMOVDB   Z0, X0
-	VMOVDQU8  X0, K1, (DI)
-
-q8_512_done:
-	VZEROUPPER
-	RET
+	TAILED(q8_512_loop, q8_512_16, q8_512_tail, q8_512_done, Q8_512_BLOCK, Q8_512_ONE, Q8_512_TAIL)
 
 // Y4 = scale, Y5 = zp, Y6 = qmin, Y7 = qmax. VROUNDPS imm 8: round to
 // nearest even, no precision exception; the truncating conversion is then
@@ -873,9 +750,7 @@ q8_512_done:
 	VEXTRACTI128 $1, Y0, X1; \
 	VPACKUSWB    X1, X0, X0; \
 	VMOVDQU      X0, (DI); \
-	ADDQ         $64, SI; \
-	ADDQ         $16, DI; \
-	SUBQ         $16, CX
+	NEXT($64, $16, $16)
 
 // func quant8AVX2(dst []byte, src []float32, scale, zp, qmin, qmax float32)
 // n is a multiple of 16.
@@ -901,9 +776,7 @@ TEXT ·quant8AVX2(SB), NOSPLIT, $0-64
 	VPORD     Z1, Z0, Z0; \
 	VPMOVWB   Z0, Y0; \
 	VMOVDQU   Y0, (DI); \
-	ADDQ      $64, SI; \
-	ADDQ      $32, DI; \
-	SUBQ      $64, CX
+	NEXT($64, $32, $64)
 
 // Y2 = 0x000F000F, Y3 = 0x00F000F0. 32 bytes to 16.
 #define P4_2_BLOCK \
@@ -915,9 +788,7 @@ TEXT ·quant8AVX2(SB), NOSPLIT, $0-64
 	VEXTRACTI128 $1, Y0, X1; \
 	VPACKUSWB    X1, X0, X0; \
 	VMOVDQU      X0, (DI); \
-	ADDQ         $32, SI; \
-	ADDQ         $16, DI; \
-	SUBQ         $32, CX
+	NEXT($32, $16, $32)
 
 // func pack4AVX512(dst []byte, src []byte)
 // n = len(src) is a multiple of 64.
@@ -953,9 +824,7 @@ TEXT ·pack4AVX2(SB), NOSPLIT, $0-48
 	VPXORD    Z4, Z0, Z0; \
 	VPSUBB    Z4, Z0, Z0; \
 	VMOVDQU64 Z0, (DI); \
-	ADDQ      $32, SI; \
-	ADDQ      $64, DI; \
-	SUBQ      $64, CX
+	NEXT($32, $64, $64)
 
 // Y2 = 0x000F000F, Y3 = 0x0F000F00, Y4 = s. 16 bytes to 32.
 #define U4_2_BLOCK \
@@ -967,9 +836,7 @@ TEXT ·pack4AVX2(SB), NOSPLIT, $0-48
 	VPXOR     Y4, Y0, Y0; \
 	VPSUBB    Y4, Y0, Y0; \
 	VMOVDQU   Y0, (DI); \
-	ADDQ      $16, SI; \
-	ADDQ      $32, DI; \
-	SUBQ      $32, CX
+	NEXT($16, $32, $32)
 
 // func unpack4AVX512(dst []byte, src []byte, signed bool)
 // n = len(dst) is a multiple of 64.
