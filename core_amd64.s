@@ -409,6 +409,15 @@ TEXT ·f32ToBF16AVX2(SB), NOSPLIT, $0-48
 	VSUBPS    zp, r, r; \
 	VMULPS    scale, r, r
 
+// The same for two registers a, b, interleaved.
+#define TOF32X2(zp, scale, a, b) \
+	VCVTDQ2PS a, a; \
+	VCVTDQ2PS b, b; \
+	VSUBPS    zp, a, a; \
+	VSUBPS    zp, b, b; \
+	VMULPS    scale, a, a; \
+	VMULPS    scale, b, b
+
 // Z3 = s, Z4 = zp, Z5 = scale; r holds zero-extended bytes.
 #define DQ8_512(r) \
 	VPXORD Z3, r, r; \
@@ -419,8 +428,11 @@ TEXT ·f32ToBF16AVX2(SB), NOSPLIT, $0-48
 #define DQ8_512_BLOCK \
 	VPMOVZXBD (SI), Z0; \
 	VPMOVZXBD 16(SI), Z1; \
-	DQ8_512(Z0); \
-	DQ8_512(Z1); \
+	VPXORD    Z3, Z0, Z0; \
+	VPXORD    Z3, Z1, Z1; \
+	VPSUBD    Z3, Z0, Z0; \
+	VPSUBD    Z3, Z1, Z1; \
+	TOF32X2(Z4, Z5, Z0, Z1); \
 	VMOVUPS   Z0, (DI); \
 	VMOVUPS   Z1, 64(DI); \
 	NEXT($32, $128, $32)
@@ -435,8 +447,11 @@ TEXT ·f32ToBF16AVX2(SB), NOSPLIT, $0-48
 #define DQ8_2_BLOCK \
 	VPMOVZXBD (SI), Y0; \
 	VPMOVZXBD 8(SI), Y1; \
-	DQ8_2(Y0); \
-	DQ8_2(Y1); \
+	VPXOR     Y3, Y0, Y0; \
+	VPXOR     Y3, Y1, Y1; \
+	VPSUBD    Y3, Y0, Y0; \
+	VPSUBD    Y3, Y1, Y1; \
+	TOF32X2(Y4, Y5, Y0, Y1); \
 	VMOVUPS   Y0, (DI); \
 	VMOVUPS   Y1, 32(DI); \
 	NEXT($16, $64, $16)
@@ -497,8 +512,7 @@ TEXT ·dequant8AVX2(SB), NOSPLIT, $0-60
 	VEXTRACTI128 $1, Y0, X1; \
 	VPMOVSXBD    X0, Z0; \
 	VPMOVSXBD    X1, Z1; \
-	TOF32(Z4, Z5, Z0); \
-	TOF32(Z4, Z5, Z1); \
+	TOF32X2(Z4, Z5, Z0, Z1); \
 	VMOVUPS      Z0, (DI); \
 	VMOVUPS      Z1, 64(DI); \
 	NEXT($16, $128, $32)
@@ -516,8 +530,7 @@ TEXT ·dequant8AVX2(SB), NOSPLIT, $0-60
 	VPSRLDQ   $8, X0, X1; \
 	VPMOVSXBD X0, Y0; \
 	VPMOVSXBD X1, Y1; \
-	TOF32(Y4, Y5, Y0); \
-	TOF32(Y4, Y5, Y1); \
+	TOF32X2(Y4, Y5, Y0, Y1); \
 	VMOVUPS   Y0, (DI); \
 	VMOVUPS   Y1, 32(DI); \
 	NEXT($8, $64, $16)
