@@ -68,7 +68,8 @@ $(NATS_BUNDLE): web-demo/nats-client.js web-demo/package-lock.json
 demo: bin/tenso $(NATS_BUNDLE)
 	./bin/tenso demo
 
-test-js: wasm
+# (the floor module: test/startup.test.js runs the Node start-up benchmark with n=2)
+test-js: wasm $(WASM_FLOOR)
 	$(call NPM_CI,js)
 	cd js && node --test test/*.test.js
 
