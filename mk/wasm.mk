@@ -8,6 +8,8 @@
 #   make test-e2e   headless Chromium (playwright-core) against the demo page,
 #                   the live panel included
 #   make bench-js   Node benchmarks (decode, LZ4, XXH3) with their baselines
+#   make bench-startup-js  Node and Chromium start-up to the first decoded
+#                   tensor against the floor module, in the same run
 
 WASM_OUT    := js/tenso.wasm
 WASM_EMBED  := wasm/host/embedded/tenso.wasm
@@ -100,6 +102,8 @@ check-wasm-embed: wasm
 # wazero host against the floor's compile+instantiate+_initialize, and both
 # modules' sizes (raw and gzip -9), all in the same run.
 WASM_FLOOR := bin/floor.wasm
+# Both modules' sizes, raw and gzip -9 (bench-startup, bench-startup-js).
+WASM_SIZES  = for f in $(WASM_FLOOR) $(WASM_OUT); do printf '%-22s raw %9d B  gzip -9 %9d B\n' $$f $$(wc -c < $$f) $$(gzip -9c $$f | wc -c); done
 
 $(WASM_FLOOR): wasm/internal/startbench/floor/main.go $(WASM_STAMP)
 	@mkdir -p $(@D)
@@ -108,7 +112,7 @@ $(WASM_FLOOR): wasm/internal/startbench/floor/main.go $(WASM_STAMP)
 
 .PHONY: bench-startup
 bench-startup: wasm $(WASM_FLOOR)
-	@for f in $(WASM_FLOOR) $(WASM_OUT); do printf '%-22s raw %9d B  gzip -9 %9d B\n' $$f $$(wc -c < $$f) $$(gzip -9c $$f | wc -c); done
+	@$(WASM_SIZES)
 	$(GO) build -o bin/startbench ./wasm/internal/startbench
 	./bin/startbench -floor $(WASM_FLOOR) -n 5
 
@@ -123,3 +127,23 @@ wasm-size:
 	@mkdir -p bin
 	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags="-w -dumpdep" -o bin/tenso-names.wasm ./wasm/module 2> bin/tenso-names.dumpdep
 	$(GO) run ./wasm/internal/wasmsize -why bin/tenso-names.dumpdep -sym '$(WASM_SIZE_SYMS)' bin/tenso-names.wasm
+
+# The same for Node and Chromium (js/bench/startup.mjs, web-demo/bench/startup.mjs):
+# fresh processes / fresh profiles to the first decoded tensor against the
+# floor's compile+instantiate+_initialize with the package's WASI shim. Not in
+# TEST_EXTRA: a measurement, not a test. STARTUP_N fresh Node processes each;
+# STARTUP_ROUNDS fresh Chromium profiles, STARTUP_LOADS page loads in each.
+STARTUP_N      ?= 15
+STARTUP_ROUNDS ?= 5
+STARTUP_LOADS  ?= 4
+STARTUP_SETTLE ?= 2500
+
+.PHONY: bench-startup-js
+bench-startup-js: wasm $(WASM_FLOOR)
+	$(call NPM_CI,js)
+	$(call NPM_CI,web-demo)
+	@$(WASM_SIZES)
+	@node -e 'import("./js/bench/startup-common.mjs").then((m) => console.log(m.HEADER))'
+	@cd js && node bench/startup.mjs -n $(STARTUP_N)
+	@cd web-demo && node bench/startup.mjs -rounds $(STARTUP_ROUNDS) -loads $(STARTUP_LOADS) -settle $(STARTUP_SETTLE)
+	@cd web-demo && node bench/startup.mjs -rounds $(STARTUP_ROUNDS) -loads 2 -settle $(STARTUP_SETTLE) -restart
