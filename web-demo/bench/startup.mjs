@@ -16,7 +16,11 @@
 // packet is inlined in the page, so neither page fetches more than its code.
 // Medians over rounds; not a test (it checks only the decoded values).
 //
-//   node bench/startup.mjs [-rounds 5] [-loads 5] [-settle 2500] [-restart] [-floor ../bin/floor.wasm] [-json]
+//   node bench/startup.mjs [-rounds 5] [-loads 5] [-settle 2500] [-restart] [-work 0] [-js-flags F] [-floor ../bin/floor.wasm] [-json]
+//   -work K: after the timed first result, K more calls into the module
+//   (inspectTree of the packet; floor_nop for the floor), untimed, so that V8
+//   tiers hot functions up, as a page that goes on decoding would.
+//   -js-flags F: passed to V8 (a diagnostic, e.g. --wasm-caching-threshold=1).
 //   -restart: close and relaunch Chromium on the same profile before each
 //   load after the first (a new renderer process, only the on-disk caches).
 //   -settle: ms each tab stays open after decoding (V8 writes a wasm code
@@ -46,6 +50,8 @@ const settle = int("-settle", "2500");
 const floorFile = path.resolve(opt("-floor", path.join(root, "bin", "floor.wasm")));
 const json = args.includes("-json");
 const restart = args.includes("-restart");
+const work = int("-work", "0");
+const jsFlags = opt("-js-flags", "");
 for (const f of [floorFile, path.join(root, "js", "tenso.wasm")]) {
   if (!existsSync(f)) throw new Error(`startup: ${f} is missing (make wasm bin/floor.wasm)`);
 }
@@ -53,10 +59,12 @@ for (const f of [floorFile, path.join(root, "js", "tenso.wasm")]) {
 const packet = readFileSync(packetFile);
 
 const pages = {
-  "/tenso.html": `import { init, decode } from "/js/index.js";
+  "/tenso.html": `import { init, decode, inspectTree } from "/js/index.js";
 await init();
-const v = decode(new Uint8Array([${[...packet].join(",")}]));
+const p = new Uint8Array([${[...packet].join(",")}]);
+const v = decode(p);
 const t = performance.now();
+for (let i = 0; i < ${work}; i++) inspectTree(p);
 window.__startup = { t, dtype: v.dtype, shape: v.shape, values: Array.from(v.data) };`,
   "/floor.html": `import { wasiImports } from "/js/wasi.js";
 let memory = null;
@@ -65,7 +73,9 @@ const { instance } = await WebAssembly.instantiateStreaming(fetch("/floor/floor.
 memory = instance.exports.memory;
 instance.exports._initialize();
 const nop = instance.exports.floor_nop();
-window.__startup = { t: performance.now(), nop };`,
+const t = performance.now();
+for (let i = 0; i < ${work}; i++) instance.exports.floor_nop();
+window.__startup = { t, nop };`,
 };
 const files = {
   "/js/index.js": path.join(root, "js", "index.js"),
@@ -143,7 +153,7 @@ try {
       const launch = () =>
         chromium.launchPersistentContext(dir, {
           executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-          args: CHROMIUM_ARGS,
+          args: jsFlags ? [...CHROMIUM_ARGS, `--js-flags=${jsFlags}`] : CHROMIUM_ARGS,
         });
       let ctx = await launch();
       try {
@@ -190,10 +200,10 @@ for (let l = 0; l < loads; l++) {
     ratio: t / f,
   });
 }
-if (json) console.log(JSON.stringify({ rounds, loads, settle, restart, version, times, cache, hits, rows }));
+if (json) console.log(JSON.stringify({ rounds, loads, settle, restart, work, jsFlags, version, times, cache, hits, rows }));
 else {
   console.error(
-    `Chromium ${version}: median of ${rounds} fresh profiles, ${loads} loads each (${settle} ms open after decoding${restart ? ", Chromium relaunched between loads" : ""}); ` +
+    `Chromium ${version}: median of ${rounds} fresh profiles, ${loads} loads each (${settle} ms open after decoding${restart ? ", Chromium relaunched between loads" : ""}${work ? `, ${work} untimed calls after the first result` : ""}${jsFlags ? `, --js-flags=${jsFlags}` : ""}); ` +
       `performance.now() at the first decoded tensor / at the floor's _initialize done; HTTP 200: ${hits[200]}, 304: ${hits[304]}`,
   );
   const kb = (k) => cache[k].map((c) => Math.round(median(c) / 1024)).join(", ");
