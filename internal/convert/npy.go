@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/tenso-go/tenso/core"
+	"github.com/tenso-go/tenso/internal/pytuple"
 )
 
 // NpyHeader is the parsed header of a .npy file (format versions 1.0, 2.0
@@ -353,19 +354,7 @@ func NpyHeaderBytes(dt core.DType, shape []int) ([]byte, error) {
 		}
 		return nil, fmt.Errorf("%w: dtype %s has no .npy equivalent", ErrUnsupported, dt)
 	}
-	var sh strings.Builder
-	sh.WriteByte('(')
-	for i, v := range shape {
-		if i > 0 {
-			sh.WriteString(", ")
-		}
-		sh.WriteString(strconv.Itoa(v))
-	}
-	if len(shape) == 1 {
-		sh.WriteByte(',')
-	}
-	sh.WriteByte(')')
-	dict := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': %s, }", d, sh.String())
+	dict := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': %s, }", d, pytuple.Format(shape))
 	pre := 10
 	if len(dict)+1+pre+63 > 0xffff {
 		pre = 12

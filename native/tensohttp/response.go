@@ -4,9 +4,9 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/internal/pytuple"
 )
 
 // ContentType is the media type of Tenso bodies, as in the reference.
@@ -30,50 +30,11 @@ type ResponseOptions struct {
 // ShapeString formats a shape as Python's str() of a tuple, the form of the
 // reference's X-Tenso-Shape header: "(2, 3)", "(5,)" for one dimension,
 // "()" for a 0-d tensor.
-func ShapeString(shape []int) string {
-	var b strings.Builder
-	b.WriteByte('(')
-	for i, d := range shape {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(strconv.Itoa(d))
-	}
-	if len(shape) == 1 {
-		b.WriteByte(',')
-	}
-	b.WriteByte(')')
-	return b.String()
-}
+func ShapeString(shape []int) string { return pytuple.Format(shape) }
 
 // ParseShape parses the X-Tenso-Shape form written by ShapeString (and by
 // Python's str(tuple)).
-func ParseShape(s string) ([]int, bool) {
-	s = strings.TrimSpace(s)
-	if len(s) < 2 || s[0] != '(' || s[len(s)-1] != ')' {
-		return nil, false
-	}
-	s = strings.TrimSpace(s[1 : len(s)-1])
-	if s == "" {
-		return []int{}, true
-	}
-	parts := strings.Split(s, ",")
-	if strings.TrimSpace(parts[len(parts)-1]) == "" {
-		if len(parts) != 2 { // only a 1-tuple has a trailing comma
-			return nil, false
-		}
-		parts = parts[:1]
-	}
-	shape := make([]int, len(parts))
-	for i, p := range parts {
-		d, err := strconv.Atoi(strings.TrimSpace(p))
-		if err != nil || d < 0 {
-			return nil, false
-		}
-		shape[i] = d
-	}
-	return shape, true
-}
+func ParseShape(s string) ([]int, bool) { return pytuple.Parse(s) }
 
 // shapeAndDType returns what the reference would put in X-Tenso-Shape and
 // X-Tenso-Dtype: it sets them for objects with .shape/.dtype (NumPy arrays,
