@@ -38,8 +38,12 @@ func usage() {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	w := 0
 	for _, n := range names {
-		fmt.Fprintf(os.Stderr, "  %-10s %s\n", n, commands[n].summary)
+		w = max(w, len(n))
+	}
+	for _, n := range names {
+		fmt.Fprintf(os.Stderr, "  %-*s  %s\n", w, n, commands[n].summary)
 	}
 	fmt.Fprintln(os.Stderr, "\n`tenso <command> -h` (or `tenso help <command>`) describes a command.")
 }
