@@ -436,6 +436,7 @@ func (s *Store) putOnce(ctx context.Context, key string, r io.Reader) error {
 	chunk := make([]byte, size)
 	h := sha256.New()
 	var sent, total int
+	var acks []jetstream.PubAckFuture
 	for {
 		n, rerr := io.ReadFull(r, chunk)
 		if n > 0 {
@@ -443,10 +444,16 @@ func (s *Store) putOnce(ctx context.Context, key string, r io.Reader) error {
 			m.Data = chunk[:n]
 			m.Header.Set(jetstream.MsgIDHeader, id+"."+strconv.Itoa(sent))
 			h.Write(m.Data)
-			if _, err := pub.PublishMsgAsync(m); err != nil {
+			// No client-side resend: nats.go resends a chunk that met no
+			// responders (a leader election) 250 ms later, after the
+			// chunks behind it, and the stream would hold them out of
+			// order with the right count. A lost chunk fails the attempt.
+			f, err := pub.PublishMsgAsync(m, jetstream.WithRetryAttempts(0))
+			if err != nil {
 				purge()
 				return err
 			}
+			acks = append(acks, f)
 			sent++
 			total += n
 		}
@@ -470,6 +477,10 @@ func (s *Store) putOnce(ctx context.Context, key string, r io.Reader) error {
 	if err != nil {
 		purge()
 		return err
+	}
+	if err := inOrder(acks); err != nil {
+		purge()
+		return fmt.Errorf("%w: %q: %w (retrying)", errTorn, key, err)
 	}
 	si, err := s.stream.Info(ctx, jetstream.WithSubjectFilter(chunkSubj))
 	if err != nil {
@@ -498,6 +509,30 @@ func (s *Store) putOnce(ctx context.Context, key string, r io.Reader) error {
 	}
 	if old != nil && old.NUID != "" {
 		_ = s.stream.Purge(ctx, jetstream.WithPurgeSubject("$O."+s.name+".C."+old.NUID))
+	}
+	return nil
+}
+
+// inOrder checks that the stream stored the chunks in the order they were
+// sent (their acknowledged sequences rise): readers assemble a value in
+// stream order, so chunks stored out of order would be a torn value with
+// the right chunk count. acks have all completed.
+func inOrder(acks []jetstream.PubAckFuture) error {
+	var last uint64
+	for i, f := range acks {
+		var seq uint64
+		select {
+		case a := <-f.Ok():
+			seq = a.Sequence
+		case err := <-f.Err():
+			return fmt.Errorf("chunk %d: %w", i, err)
+		default:
+			return fmt.Errorf("chunk %d not acknowledged", i)
+		}
+		if seq <= last {
+			return fmt.Errorf("chunk %d stored at sequence %d, after chunk %d's %d", i, seq, i-1, last)
+		}
+		last = seq
 	}
 	return nil
 }
@@ -704,7 +739,10 @@ type Event struct {
 // Watch sends each change of the bucket (from now on) on the returned
 // channel until ctx is done, then closes it. Delivery is in the order the
 // bucket recorded the changes; a slow receiver holds back the watch (it is
-// not dropped).
+// not dropped). The bucket keeps one metadata message per key, so a change
+// replaced before the watch delivered it (a Put followed at once by a
+// Delete or another Put of the key) may be skipped: the key's latest
+// change is always delivered.
 func (s *Store) Watch(ctx context.Context) (<-chan Event, error) {
 	var w jetstream.ObjectWatcher
 	err := s.retry(ctx, func(actx context.Context) (err error) {
