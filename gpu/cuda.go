@@ -21,7 +21,6 @@ import (
 	"unsafe"
 
 	tenso "github.com/tenso-go/tenso"
-	"github.com/zeebo/xxh3"
 	"gorgonia.org/cu"
 )
 
@@ -194,7 +193,7 @@ func ReadToDevice(r io.Reader, device int) (*DeviceTensor, error) {
 
 // ReadToDeviceWith is ReadToDevice with options.
 func ReadToDeviceWith(r io.Reader, device int, o Options) (*DeviceTensor, error) {
-	hdr, _, err := readDenseHeader(r, o.Limits)
+	info, body, err := readDenseHeader(r, o.Limits)
 	if err != nil {
 		return nil, err
 	}
@@ -205,56 +204,51 @@ func ReadToDeviceWith(r io.Reader, device int, o Options) (*DeviceTensor, error)
 	var t *DeviceTensor
 	err = d.do(func() error {
 		var err error
-		t, err = d.stage(io.LimitReader(r, hdr.bodyLen+8), hdr, o)
+		t, err = d.stage(body, info, o)
 		return err
 	})
 	return t, err
 }
 
-// stage allocates the tensor and streams its body (and footer) from r.
-func (d *device) stage(r io.Reader, hdr denseHeader, o Options) (*DeviceTensor, error) {
-	ptr, err := d.alloc(hdr.bodyLen)
+// stage allocates the tensor and streams its body from body
+// (readDenseHeader's, which verifies the footer at its end).
+func (d *device) stage(body io.Reader, info tenso.Info, o Options) (*DeviceTensor, error) {
+	ptr, err := d.alloc(info.DataSize)
 	if err != nil {
 		return nil, err
 	}
-	var h *xxh3.Hasher
-	if hdr.info.Integrity {
-		h = xxh3.New()
+	free := func() {
+		if ptr != 0 {
+			cu.MemFree(ptr)
+		}
 	}
-	if hdr.bodyLen > 0 {
+	if info.DataSize > 0 {
 		p, err := d.getPinned(o.chunk())
 		if err != nil {
-			cu.MemFree(ptr)
+			free()
 			return nil, err
 		}
 		p.dst = ptr
-		err = upload(r, hdr.bodyLen, p, h)
+		err = upload(body, info.DataSize, p)
 		d.putPinned(p)
 		if err != nil {
-			cu.MemFree(ptr)
+			free()
 			return nil, err
 		}
 	}
-	if h != nil {
-		if err := readFooter(r, h.Sum64()); err != nil {
-			if ptr != 0 {
-				cu.MemFree(ptr)
-			}
-			return nil, err
-		}
+	if err := finishBody(body); err != nil {
+		free()
+		return nil, err
 	}
-	return &DeviceTensor{DType: hdr.info.DType, Shape: hdr.info.Shape, NBytes: hdr.bodyLen, Device: d.ord, ptr: uint64(ptr)}, nil
+	return &DeviceTensor{DType: info.DType, Shape: info.Shape, NBytes: info.DataSize, Device: d.ord, ptr: uint64(ptr)}, nil
 }
 
 // Upload copies a host tensor into memory of the given device.
 func Upload(t *tenso.Tensor, device int) (*DeviceTensor, error) {
-	n, err := shapeBytes(t.DType, t.Shape)
-	if err != nil {
+	if err := t.Validate(); err != nil {
 		return nil, err
 	}
-	if int64(len(t.Data)) != n {
-		return nil, fmt.Errorf("%w: %d data bytes for shape %v of %v", tenso.ErrInvalid, len(t.Data), t.Shape, t.DType)
-	}
+	n := int64(len(t.Data))
 	d, err := getDevice(device)
 	if err != nil {
 		return nil, err
@@ -279,34 +273,23 @@ func Upload(t *tenso.Tensor, device int) (*DeviceTensor, error) {
 
 // WriteFromDevice writes t as one dense packet (header, body staged
 // through pinned buffers with overlapping copies and writes, optional
-// footer) and returns the bytes written.
+// footer) and returns the bytes written. The packet is written by the
+// codec's DenseWriter, exactly as tenso.Encode would write it.
 func WriteFromDevice(w io.Writer, t *DeviceTensor, o WriteOptions) (int64, error) {
-	n, err := shapeBytes(t.DType, t.Shape)
-	if err != nil {
-		return 0, err
-	}
-	if n != t.NBytes || (n > 0 && t.ptr == 0) {
-		return 0, fmt.Errorf("%w: device tensor of %d bytes (freed?) for shape %v of %v", tenso.ErrInvalid, t.NBytes, t.Shape, t.DType)
-	}
-	head, err := appendDenseHeader(nil, t.DType, t.Shape, o)
-	if err != nil {
-		return 0, err
+	if t.NBytes > 0 && t.ptr == 0 {
+		return 0, fmt.Errorf("%w: device tensor already freed", tenso.ErrInvalid)
 	}
 	d, err := getDevice(t.Device)
 	if err != nil {
 		return 0, err
 	}
-	m, err := w.Write(head)
-	written := int64(m)
+	cw := &countWriter{w: w}
+	dw, err := denseWriter(cw, t.DType, t.Shape, t.NBytes, o)
 	if err != nil {
-		return written, err
-	}
-	var h *xxh3.Hasher
-	if o.Integrity {
-		h = xxh3.New()
+		return cw.n, err
 	}
 	err = d.do(func() error {
-		if n == 0 {
+		if t.NBytes == 0 {
 			return nil
 		}
 		p, err := d.getPinned(Options{ChunkSize: o.ChunkSize}.chunk())
@@ -314,21 +297,14 @@ func WriteFromDevice(w io.Writer, t *DeviceTensor, o WriteOptions) (int64, error
 			return err
 		}
 		p.dst = cu.DevicePtr(t.ptr)
-		m, err := download(w, n, p, h)
-		written += m
+		_, err = download(dw, t.NBytes, p)
 		d.putPinned(p)
 		return err
 	})
-	if err != nil || h == nil {
-		return written, err
+	if err == nil {
+		err = dw.Close()
 	}
-	var f [8]byte
-	sum := h.Sum64()
-	for i := range f {
-		f[i] = byte(sum >> (8 * i))
-	}
-	m, err = w.Write(f[:])
-	return written + int64(m), err
+	return cw.n, err
 }
 
 // ToHost copies the tensor back into a new host tensor.
@@ -409,26 +385,25 @@ func (x *DirectTransfer) UsesGDS() bool { return x.gds != nil }
 // memory.
 func (x *DirectTransfer) ReadFile(f *os.File, offset int64) (*DeviceTensor, error) {
 	sr := io.NewSectionReader(f, offset, 1<<62)
-	hdr, _, err := readDenseHeader(sr, x.o.Limits)
+	info, body, err := readDenseHeader(sr, x.o.Limits)
 	if err != nil {
 		return nil, err
 	}
-	body := offset + int64(hdr.headLen)
 	var t *DeviceTensor
 	err = x.d.do(func() error {
-		if x.gds != nil && !hdr.info.Integrity && hdr.bodyLen > 0 {
-			ptr, err := x.d.alloc(hdr.bodyLen)
+		if x.gds != nil && !info.Integrity && info.DataSize > 0 {
+			ptr, err := x.d.alloc(info.DataSize)
 			if err != nil {
 				return err
 			}
-			if x.gds.read(f, uint64(ptr), hdr.bodyLen, body) == nil {
-				t = &DeviceTensor{DType: hdr.info.DType, Shape: hdr.info.Shape, NBytes: hdr.bodyLen, Device: x.d.ord, ptr: uint64(ptr)}
+			if x.gds.read(f, uint64(ptr), info.DataSize, offset+int64(info.BodyOffset)) == nil {
+				t = &DeviceTensor{DType: info.DType, Shape: info.Shape, NBytes: info.DataSize, Device: x.d.ord, ptr: uint64(ptr)}
 				return nil
 			}
 			cu.MemFree(ptr) // fall back to staging
 		}
 		var err error
-		t, err = x.d.stage(io.NewSectionReader(f, body, hdr.bodyLen+8), hdr, x.o)
+		t, err = x.d.stage(body, info, x.o)
 		return err
 	})
 	return t, err

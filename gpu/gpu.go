@@ -47,7 +47,10 @@ func (o Options) chunk() int {
 // WriteOptions configure WriteFromDevice. The zero value writes a 64-byte
 // aligned packet without an integrity footer.
 type WriteOptions struct {
-	Alignment int  // body alignment, a power of two 1..2^20 (0 = 64)
+	// Body alignment, as tenso.Options.Alignment (0 = 64). ReadToDevice
+	// refuses alignments over 2^20 unless Options.Limits.MaxAlignment
+	// allows them (the padding is read into host memory).
+	Alignment int
 	Integrity bool // add the XXH3-64 footer (hashed on the host while staging)
 	ChunkSize int  // staging buffer size (default 8 MiB)
 }

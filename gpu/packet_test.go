@@ -2,14 +2,12 @@ package gpu
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"io"
 	"os"
 	"testing"
 
 	tenso "github.com/tenso-go/tenso"
-	"github.com/zeebo/xxh3"
 )
 
 // fakeStager is a CPU stand-in for pinned buffers and a device: copies
@@ -52,15 +50,34 @@ func (f *fakeStager) wait(i int) error {
 }
 
 func tensorOf(dt tenso.DType, shape ...int) *tenso.Tensor {
-	n, _ := shapeBytes(dt, shape)
-	d := make([]byte, n)
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	d := make([]byte, dt.DataLen(n))
 	for i := range d {
 		d[i] = byte(i*13 + 1)
 	}
 	return &tenso.Tensor{DType: dt, Shape: shape, Data: d}
 }
 
-func TestHeaderMatchesEncoder(t *testing.T) {
+// writePacket writes t as WriteFromDevice does, the body in pieces.
+func writePacket(t *tenso.Tensor, o WriteOptions) ([]byte, error) {
+	var out bytes.Buffer
+	dw, err := denseWriter(&out, t.DType, t.Shape, int64(len(t.Data)), o)
+	if err != nil {
+		return out.Bytes(), err
+	}
+	for b := t.Data; len(b) > 0; b = b[min(7, len(b)):] {
+		if _, err := dw.Write(b[:min(7, len(b))]); err != nil {
+			return nil, err
+		}
+	}
+	err = dw.Close() // (before out.Bytes: Close writes the footer)
+	return out.Bytes(), err
+}
+
+func TestPacketsMatchEncoder(t *testing.T) {
 	for _, tc := range []struct {
 		t *tenso.Tensor
 		o WriteOptions
@@ -77,26 +94,37 @@ func TestHeaderMatchesEncoder(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		head, err := appendDenseHeader(nil, tc.t.DType, tc.t.Shape, tc.o)
-		if err != nil {
-			t.Fatal(err)
+		got, err := writePacket(tc.t, tc.o)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("%v %v %+v: packet differs from the encoder's (%v)", tc.t.DType, tc.t.Shape, tc.o, err)
 		}
-		if !bytes.Equal(head, want[:len(head)]) || len(want)-len(head) != len(tc.t.Data)+map[bool]int{true: 8}[tc.o.Integrity] {
-			t.Fatalf("%v %v %+v: header differs from the encoder's", tc.t.DType, tc.t.Shape, tc.o)
+		// And it reads back: the description, the body, then EOF.
+		r := bytes.NewReader(want)
+		info, body, err := readDenseHeader(r, tenso.Limits{})
+		if err != nil || info.DataSize != int64(len(tc.t.Data)) || info.DType != tc.t.DType {
+			t.Fatalf("%v %v: readDenseHeader %+v %v", tc.t.DType, tc.t.Shape, info, err)
 		}
-		// And it reads back.
-		hdr, got, err := readDenseHeader(bytes.NewReader(want), tenso.Limits{})
-		if err != nil || !bytes.Equal(got, head) || hdr.bodyLen != int64(len(tc.t.Data)) || hdr.info.DType != tc.t.DType {
-			t.Fatalf("%v %v: readDenseHeader %+v %v", tc.t.DType, tc.t.Shape, hdr, err)
-		}
-	}
-	for _, o := range []WriteOptions{{Alignment: 3}, {Alignment: 1 << 21}, {Alignment: -64}} {
-		if _, err := appendDenseHeader(nil, tenso.Float32, []int{1}, o); !errors.Is(err, tenso.ErrInvalid) {
-			t.Fatal(o, err)
+		b, err := io.ReadAll(body)
+		if err != nil || !bytes.Equal(b, tc.t.Data) || r.Len() != 0 {
+			t.Fatalf("%v %v: body %v, %d bytes left", tc.t.DType, tc.t.Shape, err, r.Len())
 		}
 	}
-	if _, err := appendDenseHeader(nil, tenso.QInt8, []int{1}, WriteOptions{}); !errors.Is(err, tenso.ErrInvalid) {
+	for _, o := range []WriteOptions{{Alignment: 3}, {Alignment: -64}} {
+		var out bytes.Buffer
+		if _, err := denseWriter(&out, tenso.Float32, []int{1}, 4, o); !errors.Is(err, tenso.ErrInvalid) || out.Len() != 0 {
+			t.Fatal(o, err, out.Len())
+		}
+	}
+	var out bytes.Buffer
+	if _, err := denseWriter(&out, tenso.QInt8, []int{1}, 1, WriteOptions{}); !errors.Is(err, tenso.ErrInvalid) || out.Len() != 0 {
 		t.Fatal(err)
+	}
+	// A device tensor whose byte count does not fit its shape writes nothing.
+	if _, err := denseWriter(&out, tenso.Float32, []int{3, 4}, 47, WriteOptions{}); !errors.Is(err, tenso.ErrInvalid) || out.Len() != 0 {
+		t.Fatal(err)
+	}
+	if _, err := denseWriter(&out, tenso.Float32, []int{1 << 40, 1 << 40}, 0, WriteOptions{}); err == nil || out.Len() != 0 {
+		t.Fatal("overflowing shape:", err)
 	}
 }
 
@@ -105,21 +133,25 @@ func TestReadHeaderErrors(t *testing.T) {
 	comp, _ := tenso.Encode(tensorOf(tenso.Float32, 100), tenso.Options{Compress: true})
 	bund, _ := tenso.Encode((&tenso.Bundle{}).Add("a", tensorOf(tenso.Uint8, 1)), tenso.Options{})
 	str, _ := tenso.Encode(tenso.NewStrings("x"), tenso.Options{})
+	f32, _ := tenso.FromSlice([]float32{1, 2, 3, 4})
+	q, _ := tenso.Quantize(f32, tenso.QInt8, tenso.PerTensor, 0, 0)
+	quant, _ := tenso.Encode(q, tenso.Options{})
 	huge := append([]byte(nil), good[:14]...)
-	huge[5] = flagCustAlign
+	huge[5] = 128 // CUST_ALIGN (FORMAT.md §3), exponent 30
 	huge = append(huge, 30)
 	for name, tc := range map[string]struct {
 		in   []byte
 		want error
 	}{
-		"empty":       {nil, tenso.ErrCorrupt},
-		"short":       {good[:9], tenso.ErrCorrupt},
+		"empty":       {nil, io.EOF}, // the codec Reader's end of a stream
+		"short":       {good[:9], io.ErrUnexpectedEOF},
 		"magic":       {append([]byte("XXXX"), good[4:]...), tenso.ErrCorrupt},
 		"version":     {append([]byte("TNSO\x07"), good[5:]...), tenso.ErrUnsupported},
-		"no padding":  {good[:40], tenso.ErrCorrupt},
+		"no padding":  {good[:40], io.ErrUnexpectedEOF},
 		"compressed":  {comp, tenso.ErrUnsupported},
 		"bundle":      {bund, tenso.ErrUnsupported},
 		"string":      {str, tenso.ErrUnsupported},
+		"quantized":   {quant, tenso.ErrUnsupported},
 		"huge align":  {huge, tenso.ErrTooLarge},
 		"ndim 200":    {append(append([]byte(nil), good[:8]...), 200, 0), tenso.ErrTooLarge},
 		"bad dtype 0": {append(append(append([]byte(nil), good[:7]...), 0), good[8:]...), tenso.ErrUnsupported},
@@ -129,11 +161,16 @@ func TestReadHeaderErrors(t *testing.T) {
 		}
 	}
 	// v3 packets from the golden corpus read too.
-	if v3, err := os.ReadFile("../testdata/v3_dense_f32.tenso"); err == nil {
-		hdr, _, err := readDenseHeader(bytes.NewReader(v3), tenso.Limits{})
-		if err != nil || hdr.info.Version != 3 || int64(hdr.headLen)+hdr.bodyLen > int64(len(v3)) {
-			t.Fatal("v3:", hdr, err)
-		}
+	v3, err := os.ReadFile("../testdata/v3_dense_f32.tenso")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, body, err := readDenseHeader(bytes.NewReader(v3), tenso.Limits{})
+	if err != nil || info.Version != 3 {
+		t.Fatal("v3:", info, err)
+	}
+	if err := finishBody(body); err != nil {
+		t.Fatal("v3 body:", err)
 	}
 }
 
@@ -141,54 +178,68 @@ func TestUploadDownload(t *testing.T) {
 	in := tensorOf(tenso.Float64, 1000, 3) // 24000 bytes
 	for _, integrity := range []bool{false, true} {
 		pkt, _ := tenso.Encode(in, tenso.Options{Integrity: integrity})
-		r := bytes.NewReader(pkt)
-		hdr, _, err := readDenseHeader(r, tenso.Limits{})
+		info, body, err := readDenseHeader(bytes.NewReader(pkt), tenso.Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		dev := make([]byte, hdr.bodyLen)
+		dev := make([]byte, info.DataSize)
 		f := newFake(1000, dev)
-		h := xxh3.New()
-		if err := upload(r, hdr.bodyLen, f, h); err != nil {
+		if err := upload(body, info.DataSize, f); err != nil {
+			t.Fatal(err)
+		}
+		if err := finishBody(body); err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(dev, in.Data) || f.copies != 24 {
 			t.Fatalf("upload: %d copies", f.copies)
 		}
 		if integrity {
-			if err := readFooter(r, h.Sum64()); err != nil {
+			// A flipped footer bit is an ErrChecksum once the body is read.
+			bad := bytes.Clone(pkt)
+			bad[len(bad)-1] ^= 1
+			_, body, err := readDenseHeader(bytes.NewReader(bad), tenso.Limits{})
+			if err != nil {
 				t.Fatal(err)
 			}
-			if err := readFooter(bytes.NewReader(pkt[len(pkt)-8:]), h.Sum64()+1); !errors.Is(err, tenso.ErrChecksum) {
+			if err := upload(body, info.DataSize, newFake(1000, make([]byte, info.DataSize))); err != nil {
 				t.Fatal(err)
+			}
+			if err := finishBody(body); !errors.Is(err, tenso.ErrChecksum) {
+				t.Fatal("flipped footer:", err)
 			}
 		}
 		// Download the "device" bytes into a packet again.
 		var out bytes.Buffer
-		head, _ := appendDenseHeader(nil, in.DType, in.Shape, WriteOptions{Integrity: integrity})
-		out.Write(head)
-		h2 := xxh3.New()
-		n, err := download(&out, int64(len(dev)), newFake(7000, dev), h2)
+		dw, err := denseWriter(&out, in.DType, in.Shape, int64(len(dev)), WriteOptions{Integrity: integrity})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := download(dw, int64(len(dev)), newFake(7000, dev))
 		if err != nil || n != int64(len(dev)) {
 			t.Fatal(err)
 		}
-		if integrity {
-			binary.Write(&out, binary.LittleEndian, h2.Sum64())
+		if err := dw.Close(); err != nil {
+			t.Fatal(err)
 		}
 		if !bytes.Equal(out.Bytes(), pkt) {
 			t.Fatal("downloaded packet differs from Encode")
 		}
 	}
-	// A body cut short is ErrCorrupt/io.ErrUnexpectedEOF; every pending
-	// copy is waited for.
+	// A packet cut in its body is io.ErrUnexpectedEOF; every pending copy
+	// is waited for.
+	pkt, _ := tenso.Encode(tensorOf(tenso.Uint8, 5000), tenso.Options{})
+	info, body, err := readDenseHeader(bytes.NewReader(pkt[:len(pkt)-1500]), tenso.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	f := newFake(1000, make([]byte, 5000))
-	err := upload(bytes.NewReader(make([]byte, 3500)), 5000, f, nil)
-	if !errors.Is(err, tenso.ErrCorrupt) || !errors.Is(err, io.ErrUnexpectedEOF) || (f.pending[0] != nil || f.pending[1] != nil) {
+	err = upload(body, info.DataSize, f)
+	if !errors.Is(err, io.ErrUnexpectedEOF) || (f.pending[0] != nil || f.pending[1] != nil) {
 		t.Fatal(err)
 	}
 	// A failing writer stops the download cleanly.
 	f = newFake(1000, make([]byte, 5000))
-	if _, err := download(failWriter{}, 5000, f, nil); err == nil || (f.pending[0] != nil || f.pending[1] != nil) {
+	if _, err := download(failWriter{}, 5000, f); err == nil || (f.pending[0] != nil || f.pending[1] != nil) {
 		t.Fatal("download into a failing writer", err)
 	}
 }
@@ -196,15 +247,3 @@ func TestUploadDownload(t *testing.T) {
 type failWriter struct{}
 
 func (failWriter) Write(p []byte) (int, error) { return 0, errors.New("disk full") }
-
-func TestShapeBytes(t *testing.T) {
-	if n, err := shapeBytes(tenso.Float32, []int{3, 4}); n != 48 || err != nil {
-		t.Fatal(n, err)
-	}
-	if _, err := shapeBytes(tenso.Float32, []int{1 << 40, 1 << 40}); !errors.Is(err, tenso.ErrTooLarge) {
-		t.Fatal(err)
-	}
-	if _, err := shapeBytes(tenso.Float32, []int{-1}); !errors.Is(err, tenso.ErrInvalid) {
-		t.Fatal(err)
-	}
-}
