@@ -766,8 +766,14 @@ function fastDense(value, o) {
     }
   }
   // (A cached view of a detached or shrunk buffer has the buffer's new
-  // length, as data does.)
-  if (body.length !== h.size || body.length !== data.byteLength) return null;
+  // length, as data does. A typed array's length × BYTES_PER_ELEMENT is
+  // its byteLength, whose getter costs V8 about as much as the rest of
+  // this function; a DataView has neither and asks byteLength.)
+  if (body.length !== h.size) return null;
+  if (body !== data) {
+    const per = data.BYTES_PER_ELEMENT;
+    if (body.length !== (per === undefined ? data.byteLength : data.length * per)) return null;
+  }
   fastBody = body;
   return h;
 }

@@ -170,3 +170,15 @@ test("encodeInto: too small a destination names the length needed and is left al
   assert.equal(encodedLength(bundle, { alignment: 16 }), encode(bundle, { alignment: 16 }).length);
   expectErr(() => encodedLength(bundle, { compress: true }), "tenso: invalid argument: the length of a compressed packet is known only after compressing", "compressed bundle");
 });
+
+test("encode: DataView data; typed arrays whose bytes no longer fit the shape are refused, cached view or not", () => {
+  const f = new Float32Array([1, 2, 3, 4]);
+  const want = hex(encode({ dtype: "float32", shape: [4], data: f })); // f's byte view is now cached
+  assert.equal(hex(encode({ dtype: "float32", shape: [4], data: new DataView(f.buffer) })), want);
+  expectErr(() => encode({ dtype: "float32", shape: [4], data: new Float32Array(5) }),
+    "tenso: invalid argument: float32 tensor of shape [4] needs 16 data bytes, has 20", "one element too many");
+  // Detaching f's buffer empties the cached view too: no stale bytes go out.
+  structuredClone(f.buffer, { transfer: [f.buffer] });
+  assert.throws(() => encode({ dtype: "float32", shape: [4], data: f }));
+  assert.throws(() => encodeInto(new Uint8Array(256), { dtype: "float32", shape: [4], data: f }));
+});
