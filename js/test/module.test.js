@@ -13,25 +13,26 @@ import { execFileSync } from "node:child_process";
 import { golden, sha256, root } from "./util.js";
 
 const wasmPath = fileURLToPath(new URL("../tenso.wasm", import.meta.url));
-const MiB = 1 << 20;
 
 before(async () => {
   await init();
 });
 
-test("size budget: ≤ 1 MiB gzip", () => {
+// The size budget, a hard check at what has been reached (2,950,816 B raw,
+// 878,830 B through Node's zlib at level 9, with Go 1.26 and binaryen's
+// wasm-opt -Oz), with about 0.5% of room: a change that grows the module
+// must be a decision.
+// The goal of 2.3 MB raw and 0.7 MB gzip is not reached: the README's
+// WebAssembly section says why.
+const RAW_BUDGET = 2_965_000;
+const GZIP_BUDGET = 883_000;
+
+test(`size budget: ≤ ${RAW_BUDGET} B raw, ≤ ${GZIP_BUDGET} B gzip (level 9)`, () => {
   const bin = readFileSync(wasmPath);
   const gz = gzipSync(bin, { level: 9 }).length;
-  console.log(`tenso.wasm: ${bin.length} bytes raw, ${gz} bytes gzip`);
-  assert.ok(gz <= 1 * MiB, `gzip size ${gz} > ${MiB}`);
-});
-
-// The issue's budget in decimal megabytes: 3 MB raw (the gzip check above
-// uses the looser MiB; 1 MB decimal is checked too).
-test("size budget: ≤ 3 MB raw, ≤ 1 MB gzip (decimal)", () => {
-  const bin = readFileSync(wasmPath);
-  assert.ok(bin.length <= 3_000_000, `raw size ${bin.length} > 3000000`);
-  assert.ok(gzipSync(bin, { level: 9 }).length <= 1_000_000, "gzip size over 1000000");
+  console.log(`tenso.wasm: ${bin.length} bytes raw, ${gz} bytes gzip (level 9)`);
+  assert.ok(bin.length <= RAW_BUDGET, `raw size ${bin.length} > ${RAW_BUDGET}`);
+  assert.ok(gz <= GZIP_BUDGET, `gzip size ${gz} > ${GZIP_BUDGET}`);
 });
 
 test("exports and imports", () => {
