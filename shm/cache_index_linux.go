@@ -10,6 +10,15 @@ import (
 
 var errCorruptPool = errors.New("tenso/shm: cache structure corrupt")
 
+// beginKey is begin for an operation on key: a bad key is refused before
+// any lock is taken.
+func (c *Cache) beginKey(key string) (func(), error) {
+	if err := checkKey(key); err != nil {
+		return nil, err
+	}
+	return c.begin()
+}
+
 // begin takes the handle mutex and the pool lock, recovers the pool if the
 // lock was taken over, and refreshes the local index. The returned func
 // releases both.

@@ -71,10 +71,7 @@ func (c *Cache) get(key string, copied bool) (p []byte, err error) {
 // valid). A missing or expired key is ErrNotFound. Get moves the entry to
 // the LRU head and counts a hit or a miss.
 func (c *Cache) Get(key string) (view View, err error) {
-	if err := checkKey(key); err != nil {
-		return View{}, err
-	}
-	end, err := c.begin()
+	end, err := c.beginKey(key)
 	if err != nil {
 		return View{}, err
 	}
@@ -108,10 +105,7 @@ func (c *Cache) GetCopy(key string) (tenso.Value, error) {
 // GetPacket returns a copy of the raw packet stored under key (counted as
 // a get).
 func (c *Cache) GetPacket(key string) (p []byte, err error) {
-	if err := checkKey(key); err != nil {
-		return nil, err
-	}
-	end, err := c.begin()
+	end, err := c.beginKey(key)
 	if err != nil {
 		return nil, err
 	}
@@ -123,10 +117,7 @@ func (c *Cache) GetPacket(key string) (p []byte, err error) {
 // Info describes the entry key from its slot, without decoding the packet
 // and without touching the LRU order or the hit counters.
 func (c *Cache) Info(key string) (info EntryInfo, err error) {
-	if err := checkKey(key); err != nil {
-		return EntryInfo{}, err
-	}
-	end, err := c.begin()
+	end, err := c.beginKey(key)
 	if err != nil {
 		return EntryInfo{}, err
 	}
@@ -176,10 +167,7 @@ func (c *Cache) Contains(key string) (bool, error) {
 
 // Delete removes key; it reports whether the key was present.
 func (c *Cache) Delete(key string) (found bool, err error) {
-	if err := checkKey(key); err != nil {
-		return false, err
-	}
-	end, err := c.begin()
+	end, err := c.beginKey(key)
 	if err != nil {
 		return false, err
 	}

@@ -4,6 +4,7 @@ package shm
 
 import (
 	"fmt"
+	"slices"
 	"unicode/utf8"
 
 	tenso "github.com/tenso-go/tenso"
@@ -107,7 +108,7 @@ func (c *Cache) Update(key string, v tenso.Value, o tenso.Options) (err error) {
 		if err != nil {
 			return fmt.Errorf("stored entry %q: %w", key, err)
 		}
-		if old.Kind != hdr.info.Kind || old.DType != hdr.info.DType || !sameShape(old.Shape, hdr.info.Shape) {
+		if old.Kind != hdr.info.Kind || old.DType != hdr.info.DType || !slices.Equal(old.Shape, hdr.info.Shape) {
 			return fmt.Errorf("%w: %q holds %v %v %v, got %v %v %v", ErrMismatch, key, old.Kind, old.DType, old.Shape, hdr.info.Kind, hdr.info.DType, hdr.info.Shape)
 		}
 		if uint64(total) > uint64(c.u32(s+sChunk)) {
@@ -115,18 +116,6 @@ func (c *Cache) Update(key string, v tenso.Value, o tenso.Options) (err error) {
 		}
 		return c.put(key, bufs, total, alignUp(uint64(total), 64), &hdr, c.f64(s+sTTL), true)
 	})
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // packetMeta is what an entry slot records about its packet.
