@@ -54,15 +54,37 @@ func prepare(v tenso.Value, o PutOptions) (bufs [][]byte, total int64, hdr packe
 // room Put evicts first every expired entry, then least recently used ones;
 // a value larger than the data region is ErrTooLarge, and ErrPoolExhausted
 // reports that even eviction could not make room.
-func (c *Cache) Put(key string, v tenso.Value, o PutOptions) (err error) {
-	if err := checkKey(key); err != nil {
-		return err
-	}
+func (c *Cache) Put(key string, v tenso.Value, o PutOptions) error {
 	if o.TTL < 0 {
 		return fmt.Errorf("%w: negative TTL", tenso.ErrInvalid)
 	}
-	bufs, total, hdr, err := prepare(v, o)
-	if err != nil {
+	return c.writing(key, v, o, func(p *prepared) error {
+		need := alignUp(uint64(p.total), 64)
+		if need > c.poolSize-c.dataStart {
+			return fmt.Errorf("%w: packet of %d bytes; the pool's data region has %d", ErrTooLarge, p.total, c.poolSize-c.dataStart)
+		}
+		return c.withRepair(func() error {
+			return c.put(key, p.bufs, p.total, need, &p.hdr, o.TTL.Seconds(), false)
+		})
+	})
+}
+
+// prepared is a value's packet, ready to be copied into the pool.
+type prepared struct {
+	bufs  [][]byte
+	total int64
+	hdr   packetMeta
+}
+
+// writing is what Put and Update share: the key checked and the packet
+// prepared before any lock is taken, then fn under the locks, with a
+// memory fault turned into ErrFault.
+func (c *Cache) writing(key string, v tenso.Value, o PutOptions, fn func(*prepared) error) (err error) {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	var p prepared
+	if p.bufs, p.total, p.hdr, err = prepare(v, o); err != nil {
 		return err
 	}
 	end, err := c.begin()
@@ -71,33 +93,22 @@ func (c *Cache) Put(key string, v tenso.Value, o PutOptions) (err error) {
 	}
 	defer end()
 	defer guard(&err)()
-	need := alignUp(uint64(total), 64)
-	if need > c.poolSize-c.dataStart {
-		return fmt.Errorf("%w: packet of %d bytes; the pool's data region has %d", ErrTooLarge, total, c.poolSize-c.dataStart)
-	}
-	return c.withRepair(func() error {
-		return c.put(key, bufs, total, need, &hdr, o.TTL.Seconds(), false)
-	})
+	return fn(&p)
 }
 
 // Update writes v into the existing entry key, in place: v must have the
 // stored value's kind, and a dense tensor its dtype and shape, and the new
 // packet must fit the entry's chunk (ErrMismatch otherwise); missing keys
 // are ErrNotFound. The entry keeps its TTL, which restarts.
-func (c *Cache) Update(key string, v tenso.Value, o tenso.Options) (err error) {
-	if err := checkKey(key); err != nil {
-		return err
-	}
-	bufs, total, hdr, err := prepare(v, PutOptions{Encode: o})
-	if err != nil {
-		return err
-	}
-	end, err := c.begin()
-	if err != nil {
-		return err
-	}
-	defer end()
-	defer guard(&err)()
+func (c *Cache) Update(key string, v tenso.Value, o tenso.Options) error {
+	return c.writing(key, v, PutOptions{Encode: o}, func(p *prepared) error {
+		return c.update(key, p)
+	})
+}
+
+// update is Update under the locks.
+func (c *Cache) update(key string, p *prepared) error {
+	bufs, total, hdr := p.bufs, p.total, &p.hdr
 	return c.withRepair(func() error {
 		i, ok := c.lookup(key)
 		if !ok {
@@ -114,7 +125,7 @@ func (c *Cache) Update(key string, v tenso.Value, o tenso.Options) (err error) {
 		if uint64(total) > uint64(c.u32(s+sChunk)) {
 			return fmt.Errorf("%w: %q: packet of %d bytes exceeds its %d-byte slot", ErrMismatch, key, total, c.u32(s+sChunk))
 		}
-		return c.put(key, bufs, total, alignUp(uint64(total), 64), &hdr, c.f64(s+sTTL), true)
+		return c.put(key, bufs, total, alignUp(uint64(total), 64), hdr, c.f64(s+sTTL), true)
 	})
 }
 
