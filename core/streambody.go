@@ -81,11 +81,13 @@ func (r *Reader) valueDone() error {
 // For an uncompressed dense or a quantized packet the body is then read
 // from Body as it arrives. For a bundle it reads the fixed header
 // (Info.Count entries) and enters the bundle: each entry is then started
-// with ReadEntry and its value read with ReadHeader, Read or ReadPacket
-// (a compressed dense value too: its length prefix frames it); nested
-// bundles work the same way, up to Limits.MaxDepth. Other kinds are
-// refused with an ErrUnsupported FormatError (use Read), and a top-level
-// compressed dense packet with ErrUnframed, before their bodies are read.
+// with ReadEntry and its value read with ReadHeader, Read or ReadPacket;
+// nested bundles work the same way, up to Limits.MaxDepth. A compressed
+// dense value inside a bundle is framed by its length prefix: ReadHeader
+// reads and decodes it whole (one value in memory, as Read would) and
+// Body serves its decoded bytes. Other kinds are refused with an
+// ErrUnsupported FormatError (use Read), and a top-level compressed dense
+// packet with ErrUnframed, before their bodies are read.
 //
 // A body left unread is skipped by the next call: read to the end of Body
 // to have its integrity footer verified. On an io.Seeker skipping seeks.
@@ -122,7 +124,7 @@ func (r *Reader) ReadHeader() (Info, error) {
 	}
 	if pr.flags&FlagCompression != 0 {
 		if end >= 0 {
-			return Info{}, r.fail(ferr(ErrUnsupported, r.pos-r.top+5, "flags", "a compressed body cannot stream; read the value whole with Read"))
+			return r.compressedValue(s, end)
 		}
 		return Info{}, r.fail(ferr(ErrUnframed, 5, "flags", "%s", ErrUnframed.Error()[len("tenso: "):]))
 	}
@@ -143,6 +145,38 @@ func (r *Reader) ReadHeader() (Info, error) {
 	}
 	r.pos += int64(pr.body)
 	r.body = b
+	r.buf = nil
+	return in, nil
+}
+
+// compressedValue is ReadHeader for a compressed dense value inside a
+// bundle: its length prefix frames it, so the value is read and decoded
+// whole (as Read would: one value in memory, its footer verified), and
+// Body serves the decoded bytes.
+func (r *Reader) compressedValue(s *source, end int64) (Info, error) {
+	n := end - r.pos
+	if err := s.need(n, "bundle value"); err != nil {
+		return Info{}, r.fail(err)
+	}
+	p := s.buf[:n:n]
+	if err := exactFrame(p, &r.lim); err != nil {
+		return Info{}, r.fail(err)
+	}
+	var in Info
+	if err := inspect(&in, p, 0, &r.lim); err != nil {
+		return Info{}, r.fail(err)
+	}
+	d := decoder{lim: &r.lim}
+	v, _, err := d.decode(p, 0, len(r.open), true)
+	if err != nil {
+		return Info{}, r.fail(err)
+	}
+	t, ok := v.(*Tensor)
+	if !ok || int64(len(t.Data)) != in.DataSize {
+		return Info{}, r.fail(ferr(ErrCorrupt, r.pos-r.top, "bundle value", "a compressed value that does not decode to its %d-byte dense body", in.DataSize))
+	}
+	r.pos = end
+	r.body = &bodyReader{r: r, left: in.DataSize, at: int64(in.BodyOffset), mem: t.Data}
 	r.buf = nil
 	return in, nil
 }
@@ -238,6 +272,10 @@ func (r *Reader) skipBody() error {
 	if b == nil {
 		return nil
 	}
+	if b.mem != nil {
+		r.body = nil // the stream is already past the value
+		return r.valueDone()
+	}
 	n := b.left
 	if b.footer {
 		n += footerLen
@@ -269,6 +307,7 @@ type bodyReader struct {
 	verify bool  // hash the body and check the footer (not when skipped)
 	h      xxh3.Hasher
 	err    error
+	mem    []byte // a decoded body held in memory (compressedValue): the stream is past it
 }
 
 func (b *bodyReader) Read(p []byte) (int, error) {
@@ -281,6 +320,13 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 	}
 	if int64(len(p)) > b.left {
 		p = p[:b.left]
+	}
+	if b.mem != nil {
+		n := copy(p, b.mem)
+		b.mem = b.mem[n:]
+		b.left -= int64(n)
+		b.at += int64(n)
+		return n, nil
 	}
 	n, err := b.r.r.Read(p)
 	b.left -= int64(n)

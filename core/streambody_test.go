@@ -178,9 +178,10 @@ func TestReadHeaderRefuses(t *testing.T) {
 }
 
 // walk reads the value at r's position with the streaming API — entering
-// bundles with ReadHeader/ReadEntry, streaming uncompressed dense and
-// quantized bodies, Read for the rest — and rebuilds it.
-func walk(t *testing.T, r *Reader, p []byte) (Value, error) {
+// bundles with ReadHeader/ReadEntry, streaming dense bodies (compressed
+// ones too inside a bundle, framed is true there), Read for the rest — and
+// rebuilds it.
+func walk(t *testing.T, r *Reader, p []byte, framed bool) (Value, error) {
 	in, err := Inspect(p)
 	if err != nil {
 		return nil, err
@@ -202,7 +203,7 @@ func walk(t *testing.T, r *Reader, p []byte) (Value, error) {
 				return nil, err
 			}
 			pt := tree.Parts[i]
-			v, err := walk(t, r, p[pt.Offset:pt.Offset+pt.Len])
+			v, err := walk(t, r, p[pt.Offset:pt.Offset+pt.Len], true)
 			if err != nil {
 				return nil, err
 			}
@@ -212,7 +213,7 @@ func walk(t *testing.T, r *Reader, p []byte) (Value, error) {
 			return rg, err
 		}
 		return b, nil
-	case in.Kind == KindDense && !in.Compressed:
+	case in.Kind == KindDense && (!in.Compressed || framed):
 		h, err := r.ReadHeader()
 		if err != nil {
 			return nil, err
@@ -241,7 +242,7 @@ func TestStreamBundles(t *testing.T) {
 		for _, src := range []io.Reader{bytes.NewReader(append(bytes.Clone(g.data), next...)),
 			iotest.OneByteReader(bytes.NewReader(append(bytes.Clone(g.data), next...)))} {
 			r := NewReader(src)
-			got, err := walk(t, r, g.data)
+			got, err := walk(t, r, g.data, false)
 			if err != nil {
 				t.Fatalf("%s: %v", g.name, err)
 			}
@@ -266,7 +267,7 @@ func TestStreamBundleLies(t *testing.T) {
 	b := mustEncode(t, new(Bundle).Add("in", inner).Add("y", x), Options{Integrity: true})
 	full := func(p []byte) error {
 		r := NewReader(bytes.NewReader(p))
-		_, err := walk(t, r, b) // walk follows the true layout
+		_, err := walk(t, r, b, false) // walk follows the true layout
 		return err
 	}
 	if err := full(b); err != nil {
@@ -365,5 +366,53 @@ func TestBundleWriter(t *testing.T) {
 	}
 	if _, err := NewBundleWriter(&buf, 256); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("256 entries: %v", err)
+	}
+}
+
+// Inside a bundle a compressed dense value goes through ReadHeader: Body
+// serves its decoded bytes, an unread one is skipped, and a corrupt one
+// fails ReadHeader.
+func TestReadHeaderCompressedEntry(t *testing.T) {
+	a := tensorOf(Float32, []int{64, 16}, bytes.Repeat([]byte{1, 2, 3, 4}, 1024))
+	b := tensorOf(Uint8, []int{3}, []byte{7, 8, 9})
+	p := mustEncode(t, new(Bundle).Add("a", a).Add("b", b), Options{Compress: true, Integrity: true})
+	for _, read := range []bool{true, false} {
+		r := NewReader(bytes.NewReader(p))
+		if h, err := r.ReadHeader(); err != nil || h.Kind != KindBundle || h.Count != 2 {
+			t.Fatal(h, err)
+		}
+		for _, want := range []*Tensor{a, b} {
+			if _, err := r.ReadEntry(); err != nil {
+				t.Fatal(err)
+			}
+			in, err := r.ReadHeader()
+			if err != nil || in.DataSize != int64(len(want.Data)) || in.DType != want.DType {
+				t.Fatalf("ReadHeader: %+v %v", in, err)
+			}
+			if !read {
+				continue // the next ReadEntry skips it
+			}
+			got, err := io.ReadAll(r.Body())
+			if err != nil || !bytes.Equal(got, want.Data) {
+				t.Fatalf("body: %d bytes, %v", len(got), err)
+			}
+		}
+		if _, err := r.Read(); err != io.EOF {
+			t.Fatalf("after the bundle: %v", err)
+		}
+	}
+	// A flipped byte in the first value's compressed body: its footer
+	// catches it at ReadHeader, and the Reader stays failed.
+	in, _ := InspectTree(p, Limits{})
+	q := bytes.Clone(p)
+	q[in.Parts[0].Offset+in.Parts[0].Len-12] ^= 0xff
+	r := NewReader(bytes.NewReader(q))
+	_, _ = r.ReadHeader()
+	_, _ = r.ReadEntry()
+	if _, err := r.ReadHeader(); !errors.Is(err, ErrChecksum) && !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("corrupt compressed value: %v", err)
+	}
+	if _, err := r.ReadEntry(); err == nil {
+		t.Fatal("the reader went on after an error")
 	}
 }
