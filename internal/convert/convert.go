@@ -1,14 +1,11 @@
 package convert
 
 import (
-	"bufio"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 
 	"github.com/tenso-go/tenso/core"
-	"github.com/zeebo/xxh3"
 )
 
 // Errors. Bad input files wrap ErrNpy, ErrSafetensors or (for Tenso input)
@@ -65,8 +62,8 @@ func (o Options) coreOptions() (core.Options, error) {
 	return co, nil
 }
 
-// copier moves bodies through one reused buffer, optionally hashing and
-// byte-swapping them.
+// copier moves bodies through one reused buffer, optionally byte-swapping
+// them.
 type copier struct {
 	buf []byte
 }
@@ -79,9 +76,9 @@ func (c *copier) buffer() []byte {
 }
 
 // copyN copies exactly n bytes from src to dst. swap > 1 reverses the bytes
-// of every swap-sized unit (big-endian input). If h is not nil it hashes the
-// bytes as written. truncated builds the error for a short source.
-func (c *copier) copyN(dst io.Writer, src io.Reader, n int64, swap int, h *xxh3.Hasher, truncated func(got int64) error) error {
+// of every swap-sized unit (big-endian input). truncated builds the error
+// for a short source.
+func (c *copier) copyN(dst io.Writer, src io.Reader, n int64, swap int, truncated func(got int64) error) error {
 	buf := c.buffer()
 	var done int64
 	for done < n {
@@ -100,9 +97,6 @@ func (c *copier) copyN(dst io.Writer, src io.Reader, n int64, swap int, h *xxh3.
 		if swap > 1 {
 			swapUnits(b, swap)
 		}
-		if h != nil {
-			_, _ = h.Write(b)
-		}
 		if _, err := dst.Write(b); err != nil {
 			return err
 		}
@@ -118,136 +112,6 @@ func swapUnits(b []byte, unit int) {
 			u[l], u[r] = u[r], u[l]
 		}
 	}
-}
-
-// tensoValue is a dense value located inside a Tenso file.
-type tensoValue struct {
-	key        string
-	dtype      core.DType
-	shape      []int
-	start      int64 // offset of the value packet in the file
-	length     int64 // packet length; -1 when it runs to the end of the file
-	body       int64 // offset of the body in the file
-	bodyLen    int64 // on-wire body length (uncompressed only)
-	dataLen    int64 // decoded length: elements × item size
-	compressed bool
-	integrity  bool
-	entry      bool // a bundle entry (named by key), not the top-level packet
-}
-
-// what names v in error messages: "the packet" or `bundle value "key"`.
-func (v tensoValue) what() string {
-	if v.entry {
-		return fmt.Sprintf("bundle value %q", v.key)
-	}
-	return "the packet"
-}
-
-// inspectDense reads the header of the dense packet at the reader's
-// position (file offset at) through br and describes it; a non-empty key
-// marks a bundle entry.
-func inspectDense(br *bufio.Reader, at int64, key string) (tensoValue, error) {
-	// Most headers fit 4 KiB; large custom alignments need up to peekSize.
-	var in core.Info
-	for _, n := range []int{4 << 10, peekSize} {
-		p, err := br.Peek(n)
-		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-			return tensoValue{}, err
-		}
-		in, err = core.Inspect(p)
-		if err == nil {
-			break
-		}
-		if len(p) < n || n == peekSize {
-			return tensoValue{}, err
-		}
-	}
-	what := tensoValue{key: key, entry: key != ""}.what()
-	if in.Kind != core.KindDense {
-		return tensoValue{}, fmt.Errorf("%w: %s is a %s value; only dense tensors convert", ErrUnsupported, what, kindName(in.Kind))
-	}
-	v := tensoValue{
-		key: key, entry: key != "", dtype: in.DType, shape: in.Shape, start: at, length: -1,
-		body: at + int64(in.BodyOffset), bodyLen: in.DataSize,
-		dataLen:    in.Elements * int64(in.DType.ItemSize()),
-		compressed: in.Compressed, integrity: in.Integrity,
-	}
-	if !v.compressed && v.bodyLen != v.dataLen {
-		return tensoValue{}, fmt.Errorf("%w: %s has a %d-byte body for %d data bytes", core.ErrCorrupt, what, v.bodyLen, v.dataLen)
-	}
-	return v, nil
-}
-
-func kindName(k core.Kind) string {
-	switch k {
-	case core.KindDense:
-		return "dense"
-	case core.KindQuantized:
-		return "quantized"
-	case core.KindString:
-		return "string"
-	case core.KindRaggedFrame, core.KindRagged:
-		return "ragged"
-	case core.KindBundle:
-		return "bundle"
-	case core.KindSparseCOO, core.KindSparseCSR, core.KindSparseCSC:
-		return "sparse"
-	case core.KindIPCRef:
-		return "GPU IPC reference"
-	}
-	return fmt.Sprintf("kind %d", k)
-}
-
-// writeBody writes the decoded body of v, read from src positioned at
-// v.start (compressed) or v.body (uncompressed), verifying the integrity
-// footer when the packet has one.
-func (c *copier) writeBody(dst io.Writer, src io.Reader, v tensoValue) error {
-	what := v.what()
-	if v.compressed {
-		// LZ4 frames are decoded whole: one value in memory at a time.
-		var t core.Value
-		var err error
-		if v.length >= 0 {
-			p := make([]byte, v.length)
-			if _, err := io.ReadFull(src, p); err != nil {
-				return fmt.Errorf("%w: %s is truncated", core.ErrCorrupt, what)
-			}
-			t, err = core.Decode(p)
-		} else {
-			// A top-level compressed packet runs to the end of the file.
-			p, rerr := io.ReadAll(src)
-			if rerr != nil {
-				return rerr
-			}
-			t, err = core.Decode(p)
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", what, err)
-		}
-		_, err = dst.Write(t.(*core.Tensor).Data)
-		return err
-	}
-	var h *xxh3.Hasher
-	if v.integrity {
-		h = xxh3.New()
-	}
-	err := c.copyN(dst, src, v.bodyLen, 0, h, func(got int64) error {
-		return fmt.Errorf("%w: %s is truncated: body has %d of %d bytes", core.ErrCorrupt, what, got, v.bodyLen)
-	})
-	if err != nil {
-		return err
-	}
-	if h != nil {
-		var f [8]byte
-		if _, err := io.ReadFull(src, f[:]); err != nil {
-			return fmt.Errorf("%w: %s is truncated: integrity footer missing", core.ErrCorrupt, what)
-		}
-		want, got := binary.LittleEndian.Uint64(f[:]), h.Sum64()
-		if want != got {
-			return fmt.Errorf("%w: %s: footer 0x%016x, computed 0x%016x", core.ErrChecksum, what, want, got)
-		}
-	}
-	return nil
 }
 
 // expectEOF fails if r has more bytes.

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/tenso-go/tenso/core"
+	"github.com/tenso-go/tenso/internal/golden"
 )
 
 func randBytes(r *rand.Rand, n int) []byte {
@@ -559,4 +560,66 @@ func TestBoundedMemory(t *testing.T) {
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 8<<20 {
 		t.Fatalf("allocated %d bytes converting a 96 MiB array", alloc)
 	}
+}
+
+// Every golden packet either converts to safetensors and back to the
+// tensors Decode gives (a single dense packet as DefaultTensorName), or is
+// refused with an error; none is misread.
+func TestGoldenToSafetensors(t *testing.T) {
+	converted := 0
+	for _, f := range golden.Files(t) {
+		name := f["file"].(string)
+		p := golden.Read(t, name)
+		want, err := core.Decode(p)
+		if err != nil {
+			continue
+		}
+		var st bytes.Buffer
+		n, err := TensoToSafetensors(&st, bytes.NewReader(p))
+		if err != nil {
+			continue // not all of it is dense, or a dtype safetensors lacks
+		}
+		var back bytes.Buffer
+		if _, err := SafetensorsToTenso(&back, bytes.NewReader(st.Bytes()), int64(st.Len()), Options{}); err != nil {
+			t.Fatalf("%s: back: %v", name, err)
+		}
+		// Back, it is the packet's bundle (a single tensor in one of its
+		// own) as the encoder writes it with the default options.
+		if tt, ok := want.(*core.Tensor); ok {
+			want = (&core.Bundle{}).Add(DefaultTensorName, tt)
+		}
+		wantP, err := core.Encode(want, core.Options{})
+		if err != nil {
+			t.Fatal(name, err)
+		}
+		if in, _ := core.Inspect(wantP); !bytes.Equal(back.Bytes(), wantP) || n != in.Count {
+			t.Fatalf("%s: tenso → safetensors (%d tensors) → tenso differs from the packet", name, n)
+		}
+		converted++
+	}
+	if converted < 20 {
+		t.Fatalf("only %d golden packets converted", converted)
+	}
+}
+
+// TensoToSafetensors and TensoToNpy never panic or misread: whatever they
+// accept reads back as a valid file of the other format.
+func FuzzTensoToSafetensors(f *testing.F) {
+	for _, g := range golden.Files(f) {
+		f.Add(golden.Read(f, g["file"].(string)))
+	}
+	f.Fuzz(func(t *testing.T, p []byte) {
+		var st bytes.Buffer
+		if _, err := TensoToSafetensors(&st, bytes.NewReader(p)); err == nil {
+			if _, err := ReadSTHeader(bytes.NewReader(st.Bytes()), int64(st.Len())); err != nil {
+				t.Fatalf("accepted packet produced a bad safetensors file: %v", err)
+			}
+		}
+		var npy bytes.Buffer
+		if err := TensoToNpy(&npy, bytes.NewReader(p)); err == nil {
+			if err := NpyToTenso(io.Discard, bytes.NewReader(npy.Bytes()), Options{}); err != nil {
+				t.Fatalf("accepted packet produced a bad .npy file: %v", err)
+			}
+		}
+	})
 }

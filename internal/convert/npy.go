@@ -325,7 +325,7 @@ func NpyToTenso(dst io.Writer, src io.Reader, o Options) error {
 	if h.Fortran {
 		err = c.fortranToC(dw, src, h, truncated)
 	} else {
-		err = c.copyN(dw, src, h.DataLen, h.Swap, nil, truncated)
+		err = c.copyN(dw, src, h.DataLen, h.Swap, truncated)
 	}
 	if err == nil {
 		err = dw.Close()
@@ -382,7 +382,11 @@ func NpyHeaderBytes(dt core.DType, shape []int) ([]byte, error) {
 // memory. Integrity footers are verified.
 func TensoToNpy(dst io.Writer, src io.Reader) error {
 	br := bufio.NewReaderSize(src, peekSize)
-	v, err := inspectDense(br, 0, "")
+	in, err := topInfo(br)
+	if err != nil {
+		return err
+	}
+	v, err := denseOf(in, denseValue{})
 	if err != nil {
 		return err
 	}
@@ -394,15 +398,7 @@ func TensoToNpy(dst io.Writer, src io.Reader) error {
 		return err
 	}
 	var c copier
-	if !v.compressed {
-		if _, err := br.Discard(int(v.body)); err != nil {
-			return fmt.Errorf("%w: truncated before the body", core.ErrCorrupt)
-		}
-	}
-	if err := c.writeBody(dst, br, v); err != nil {
-		return err
-	}
-	return nil
+	return c.writeTop(dst, br, v, in.Compressed)
 }
 
 // fortranBlock is the most a Fortran-order conversion holds of the array

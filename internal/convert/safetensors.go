@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -201,7 +200,7 @@ func SafetensorsToTenso(dst io.Writer, src io.Reader, size int64, o Options) (ST
 		if err != nil {
 			return STResult{}, fmt.Errorf("%w: tensor %q: %w", ErrUnsupported, t.Name, err)
 		}
-		err = c.copyN(dw, src, t.End-t.Begin, 0, nil, func(got int64) error {
+		err = c.copyN(dw, src, t.End-t.Begin, 0, func(got int64) error {
 			return fmt.Errorf("%w: the file ends %d bytes into tensor %q (%d bytes)", ErrSafetensors, got, t.Name, t.End-t.Begin)
 		})
 		if err == nil {
@@ -226,12 +225,37 @@ const DefaultTensorName = "tensor"
 
 // TensoToSafetensors converts a Tenso file holding a bundle of dense
 // tensors (or one dense tensor, named DefaultTensorName) into a
-// safetensors file. It reads the file twice: once for the headers, once
+// safetensors file. A bundle is walked twice: once for the headers, once
 // for the bodies.
 func TensoToSafetensors(dst io.Writer, src io.ReadSeeker) (int, error) {
-	vals, err := scanTenso(src)
+	if _, err := src.Seek(0, io.SeekStart); err != nil {
+		return 0, err
+	}
+	br := bufio.NewReaderSize(src, peekSize)
+	top, err := topInfo(br)
 	if err != nil {
 		return 0, err
+	}
+	var vals []denseValue
+	if top.Kind != core.KindBundle {
+		v, err := denseOf(top, denseValue{key: DefaultTensorName})
+		if err != nil {
+			return 0, err
+		}
+		vals = append(vals, v)
+	} else {
+		seen := map[string]bool{}
+		err := eachEntry(src, func(_ *core.Reader, v denseValue) error {
+			if seen[v.key] {
+				return fmt.Errorf("%w: bundle repeats the key %q; safetensors names are unique", ErrUnsupported, v.key)
+			}
+			seen[v.key] = true
+			vals = append(vals, v)
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
 	}
 	// Header JSON in bundle order, padded with spaces to a multiple of 8.
 	var js bytes.Buffer
@@ -247,8 +271,8 @@ func TensoToSafetensors(dst io.Writer, src io.ReadSeeker) (int, error) {
 		}
 		k, _ := json.Marshal(v.key)
 		sh, _ := json.Marshal(v.shape)
-		fmt.Fprintf(&js, `%s:{"dtype":"%s","shape":%s,"data_offsets":[%d,%d]}`, k, name, sh, off, off+v.dataLen)
-		off += v.dataLen
+		fmt.Fprintf(&js, `%s:{"dtype":"%s","shape":%s,"data_offsets":[%d,%d]}`, k, name, sh, off, off+v.size)
+		off += v.size
 	}
 	js.WriteByte('}')
 	for js.Len()%8 != 0 {
@@ -260,105 +284,22 @@ func TensoToSafetensors(dst io.Writer, src io.ReadSeeker) (int, error) {
 	_, _ = bw.Write(n[:])
 	_, _ = bw.Write(js.Bytes())
 	var c copier
-	br := bufio.NewReaderSize(src, 64<<10)
-	for _, v := range vals {
-		at := v.body
-		if v.compressed {
-			at = v.start
-		}
-		if _, err := src.Seek(at, io.SeekStart); err != nil {
+	if top.Kind != core.KindBundle {
+		if err := c.writeTop(bw, br, vals[0], top.Compressed); err != nil {
 			return 0, err
 		}
-		br.Reset(src)
-		if err := c.writeBody(bw, br, v); err != nil {
+	} else {
+		i := 0
+		err := eachEntry(src, func(r *core.Reader, v denseValue) error {
+			if v.key != vals[i].key || v.size != vals[i].size {
+				return fmt.Errorf("%w: the file changed while it was converted", core.ErrCorrupt)
+			}
+			i++
+			return c.writeBody(bw, r, v)
+		})
+		if err != nil {
 			return 0, err
 		}
 	}
 	return len(vals), bw.Flush()
-}
-
-// scanTenso walks the top-level packet of a Tenso file and locates every
-// dense value without reading bodies.
-func scanTenso(src io.ReadSeeker) ([]tensoValue, error) {
-	size, err := src.Seek(0, io.SeekEnd)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := src.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	br := bufio.NewReaderSize(src, peekSize)
-	p, err := br.Peek(peekSize)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, err
-	}
-	in, err := core.Inspect(p)
-	if err != nil {
-		return nil, err
-	}
-	if in.Kind != core.KindBundle {
-		v, err := inspectDense(br, 0, "")
-		if err != nil {
-			return nil, err
-		}
-		v.key = DefaultTensorName
-		return []tensoValue{v}, nil
-	}
-	hl := int64(10)
-	if in.Version == 3 {
-		hl = 8
-	}
-	at := hl
-	vals := make([]tensoValue, 0, in.Count)
-	seen := map[string]bool{}
-	for i := 0; i < in.Count; i++ {
-		if _, err := src.Seek(at, io.SeekStart); err != nil {
-			return nil, err
-		}
-		br.Reset(src)
-		var w [4]byte
-		if _, err := io.ReadFull(br, w[:]); err != nil {
-			return nil, fmt.Errorf("%w: bundle entry %d: truncated key length", core.ErrCorrupt, i)
-		}
-		kl := binary.LittleEndian.Uint32(w[:])
-		if kl > 1<<20 {
-			return nil, fmt.Errorf("%w: bundle entry %d: key of %d bytes", core.ErrUnsupported, i, kl)
-		}
-		key := make([]byte, kl)
-		if _, err := io.ReadFull(br, key); err != nil {
-			return nil, fmt.Errorf("%w: bundle entry %d: truncated key", core.ErrCorrupt, i)
-		}
-		if !utf8.Valid(key) {
-			return nil, fmt.Errorf("%w: bundle entry %d: key is not UTF-8", core.ErrCorrupt, i)
-		}
-		if seen[string(key)] {
-			return nil, fmt.Errorf("%w: bundle repeats the key %q; safetensors names are unique", ErrUnsupported, key)
-		}
-		seen[string(key)] = true
-		if _, err := io.ReadFull(br, w[:]); err != nil {
-			return nil, fmt.Errorf("%w: bundle value %q: truncated length", core.ErrCorrupt, key)
-		}
-		vl := int64(binary.LittleEndian.Uint32(w[:]))
-		start := at + 8 + int64(kl)
-		if start+vl > size {
-			return nil, fmt.Errorf("%w: bundle value %q: %d bytes declared, the file ends %d bytes in", core.ErrCorrupt, key, vl, size-start)
-		}
-		v, err := inspectDense(br, start, string(key))
-		if err != nil {
-			return nil, err
-		}
-		v.length = vl
-		if !v.compressed {
-			end := v.body + v.bodyLen
-			if v.integrity {
-				end += 8
-			}
-			if end != start+vl {
-				return nil, fmt.Errorf("%w: bundle value %q: packet of %d bytes under a %d-byte length prefix", core.ErrCorrupt, key, end-start, vl)
-			}
-		}
-		vals = append(vals, v)
-		at = start + vl
-	}
-	return vals, nil
 }
