@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/tenso-go/tenso/core"
+	tenso "github.com/tenso-go/tenso"
 )
 
 // Errors. Bad input files wrap ErrNpy, ErrSafetensors or (for Tenso input)
@@ -37,12 +37,12 @@ const (
 )
 
 // shapeElements validates a shape read from another format with the Tenso
-// writer's own rule (core.AppendDenseHeader: rank, 32-bit dimensions,
+// writer's own rule (tenso.AppendDenseHeader: rank, 32-bit dimensions,
 // element count) and returns its element count. A shape the writer refuses
 // is legal in that format but not convertible (ErrUnsupported).
-func shapeElements(dt core.DType, shape []int) (int64, error) {
+func shapeElements(dt tenso.DType, shape []int) (int64, error) {
 	var buf [256]byte
-	if _, err := core.AppendDenseHeader(buf[:0], dt, shape, core.Options{}); err != nil {
+	if _, err := tenso.AppendDenseHeader(buf[:0], dt, shape, tenso.Options{}); err != nil {
 		return 0, fmt.Errorf("%w: %w", ErrUnsupported, err)
 	}
 	n := int64(1)
@@ -54,9 +54,9 @@ func shapeElements(dt core.DType, shape []int) (int64, error) {
 
 // coreOptions are the core encoder options of o; a bad alignment is an
 // ErrInvalid error of this package (core says why).
-func (o Options) coreOptions() (core.Options, error) {
-	co := core.Options{Alignment: o.Alignment, Integrity: o.Integrity}
-	if _, err := core.AppendDenseHeader(nil, core.Uint8, nil, co); err != nil {
+func (o Options) coreOptions() (tenso.Options, error) {
+	co := tenso.Options{Alignment: o.Alignment, Integrity: o.Integrity}
+	if _, err := tenso.AppendDenseHeader(nil, tenso.Uint8, nil, co); err != nil {
 		return co, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return co, nil

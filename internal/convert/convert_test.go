@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tenso-go/tenso/core"
+	tenso "github.com/tenso-go/tenso"
 	"github.com/tenso-go/tenso/internal/golden"
 )
 
@@ -22,7 +22,7 @@ func randBytes(r *rand.Rand, n int) []byte {
 	return b
 }
 
-func npyFile(t *testing.T, dt core.DType, shape []int, data []byte) []byte {
+func npyFile(t *testing.T, dt tenso.DType, shape []int, data []byte) []byte {
 	t.Helper()
 	h, err := NpyHeaderBytes(dt, shape)
 	if err != nil {
@@ -34,13 +34,13 @@ func npyFile(t *testing.T, dt core.DType, shape []int, data []byte) []byte {
 func TestNpyHeaderAsNumPyWritesIt(t *testing.T) {
 	// np.save of np.zeros((2, 3), np.float32) and of np.zeros(5, np.uint8).
 	cases := []struct {
-		dt    core.DType
+		dt    tenso.DType
 		shape []int
 		dict  string
 	}{
-		{core.Float32, []int{2, 3}, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }"},
-		{core.Uint8, []int{5}, "{'descr': '|u1', 'fortran_order': False, 'shape': (5,), }"},
-		{core.Float64, []int{}, "{'descr': '<f8', 'fortran_order': False, 'shape': (), }"},
+		{tenso.Float32, []int{2, 3}, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }"},
+		{tenso.Uint8, []int{5}, "{'descr': '|u1', 'fortran_order': False, 'shape': (5,), }"},
+		{tenso.Float64, []int{}, "{'descr': '<f8', 'fortran_order': False, 'shape': (), }"},
 	}
 	for _, c := range cases {
 		h, err := NpyHeaderBytes(c.dt, c.shape)
@@ -56,7 +56,7 @@ func TestNpyHeaderAsNumPyWritesIt(t *testing.T) {
 
 func TestNpyRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewSource(2))
-	for dt := core.Float32; dt <= core.Complex128; dt++ {
+	for dt := tenso.Float32; dt <= tenso.Complex128; dt++ {
 		for _, sh := range [][]int{{}, {0}, {7}, {3, 4}, {2, 1, 5}} {
 			for _, o := range []Options{{}, {Integrity: true}, {Alignment: 16}, {Alignment: 1 << 16}} {
 				n := dt.ItemSize()
@@ -69,18 +69,18 @@ func TestNpyRoundTrip(t *testing.T) {
 				if err := NpyToTenso(&ten, bytes.NewReader(npy), o); err != nil {
 					t.Fatalf("%s %v: %v", dt, sh, err)
 				}
-				want, err := core.Encode(&core.Tensor{DType: dt, Shape: sh, Data: data}, core.Options{Alignment: o.Alignment, Integrity: o.Integrity})
+				want, err := tenso.Encode(&tenso.Tensor{DType: dt, Shape: sh, Data: data}, tenso.Options{Alignment: o.Alignment, Integrity: o.Integrity})
 				if err != nil {
 					t.Fatal(err)
 				}
 				if !bytes.Equal(ten.Bytes(), want) {
-					t.Fatalf("%s %v %+v: packet differs from core.Encode", dt, sh, o)
+					t.Fatalf("%s %v %+v: packet differs from tenso.Encode", dt, sh, o)
 				}
-				v, err := core.Decode(ten.Bytes())
+				v, err := tenso.Decode(ten.Bytes())
 				if err != nil {
 					t.Fatal(err)
 				}
-				tt := v.(*core.Tensor)
+				tt := v.(*tenso.Tensor)
 				if tt.DType != dt || fmt.Sprint(tt.Shape) != fmt.Sprint(sh) || !bytes.Equal(tt.Data, data) {
 					t.Fatalf("%s %v: decoded %s %v", dt, sh, tt.DType, tt.Shape)
 				}
@@ -115,11 +115,11 @@ func TestNpyBigEndianAndVersions(t *testing.T) {
 		if err := NpyToTenso(&ten, bytes.NewReader(f), Options{}); err != nil {
 			t.Fatal(err)
 		}
-		v, err := core.Decode(ten.Bytes())
+		v, err := tenso.Decode(ten.Bytes())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d := v.(*core.Tensor).Data; !bytes.Equal(d, []byte{1, 0, 0, 0, 2, 0, 0, 0}) {
+		if d := v.(*tenso.Tensor).Data; !bytes.Equal(d, []byte{1, 0, 0, 0, 2, 0, 0, 0}) {
 			t.Fatalf("version %d: big-endian data not swapped: %v", ver, d)
 		}
 	}
@@ -169,12 +169,12 @@ func TestBadNpy(t *testing.T) {
 }
 
 func FuzzNpyToTenso(f *testing.F) {
-	f.Add(npyFile(&testing.T{}, core.Float32, []int{2, 2}, make([]byte, 16)))
+	f.Add(npyFile(&testing.T{}, tenso.Float32, []int{2, 2}, make([]byte, 16)))
 	f.Add([]byte("\x93NUMPY\x01\x00\x10\x00{'shape': ()}  \n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var out bytes.Buffer
 		if err := NpyToTenso(&out, bytes.NewReader(b), Options{}); err == nil {
-			if _, err := core.Decode(out.Bytes()); err != nil {
+			if _, err := tenso.Decode(out.Bytes()); err != nil {
 				t.Fatalf("accepted .npy produced an undecodable packet: %v", err)
 			}
 		}
@@ -262,18 +262,18 @@ func TestNpyFortranOrder(t *testing.T) {
 	r := rand.New(rand.NewSource(5))
 	cases := []struct {
 		descr string
-		dt    core.DType
+		dt    tenso.DType
 		shape []int
 		swap  int
 	}{
-		{"<f4", core.Float32, []int{2, 3}, 0},
-		{">i2", core.Int16, []int{3, 1, 4}, 2},
-		{"<f8", core.Float64, []int{2, 3, 4, 5}, 0},
-		{"|u1", core.Uint8, []int{7, 13}, 0},
-		{"<c16", core.Complex128, []int{5, 1, 2}, 0},
-		{">c8", core.Complex64, []int{3, 2}, 4}, // two big-endian float32s
-		{"<f4", core.Float32, []int{1, 6}, 0},   // one long dimension: already C order
-		{"<f4", core.Float32, []int{4, 0, 3}, 0},
+		{"<f4", tenso.Float32, []int{2, 3}, 0},
+		{">i2", tenso.Int16, []int{3, 1, 4}, 2},
+		{"<f8", tenso.Float64, []int{2, 3, 4, 5}, 0},
+		{"|u1", tenso.Uint8, []int{7, 13}, 0},
+		{"<c16", tenso.Complex128, []int{5, 1, 2}, 0},
+		{">c8", tenso.Complex64, []int{3, 2}, 4}, // two big-endian float32s
+		{"<f4", tenso.Float32, []int{1, 6}, 0},   // one long dimension: already C order
+		{"<f4", tenso.Float32, []int{4, 0, 3}, 0},
 	}
 	defer func(b int64) { fortranBlock = b }(fortranBlock)
 	for _, block := range []int64{64 << 20, 48, 1} {
@@ -289,7 +289,7 @@ func TestNpyFortranOrder(t *testing.T) {
 			if err := NpyToTenso(&out, bytes.NewReader(file), Options{Integrity: true}); err != nil {
 				t.Fatalf("block %d %s %v: %v", block, c.descr, c.shape, err)
 			}
-			want, _ := core.Encode(&core.Tensor{DType: c.dt, Shape: c.shape, Data: data}, core.Options{Integrity: true})
+			want, _ := tenso.Encode(&tenso.Tensor{DType: c.dt, Shape: c.shape, Data: data}, tenso.Options{Integrity: true})
 			if !bytes.Equal(out.Bytes(), want) {
 				t.Fatalf("block %d %s %v: not the C-order packet", block, c.descr, c.shape)
 			}
@@ -316,7 +316,7 @@ func TestSafetensorsRoundTrip(t *testing.T) {
 		{"c", "C64", []int{1}, randBytes(r, 8)},
 		{"d", "F64", []int{2}, randBytes(r, 16)},
 	}
-	wantDT := map[string]core.DType{"BF16": core.BFloat16, "F16": core.Float16, "F32": core.Float32, "I64": core.Int64, "BOOL": core.Bool, "U8": core.Uint8, "C64": core.Complex64, "F64": core.Float64}
+	wantDT := map[string]tenso.DType{"BF16": tenso.BFloat16, "F16": tenso.Float16, "F32": tenso.Float32, "I64": tenso.Int64, "BOOL": tenso.Bool, "U8": tenso.Uint8, "C64": tenso.Complex64, "F64": tenso.Float64}
 	for _, o := range []Options{{}, {Integrity: true}, {Alignment: 8}, {Alignment: 8192}} {
 		f := stFile(entries, `{"format":"pt"}`, true)
 		var ten bytes.Buffer
@@ -327,20 +327,20 @@ func TestSafetensorsRoundTrip(t *testing.T) {
 		if res.Tensors != len(entries) || res.MetadataDropped != 1 {
 			t.Fatalf("result %+v", res)
 		}
-		v, err := core.Decode(ten.Bytes())
+		v, err := tenso.Decode(ten.Bytes())
 		if err != nil {
 			t.Fatal(err)
 		}
-		b := v.(*core.Bundle)
+		b := v.(*tenso.Bundle)
 		if len(b.Entries) != len(entries) {
 			t.Fatalf("%d entries", len(b.Entries))
 		}
-		if want, err := core.Encode(b, core.Options{Alignment: o.Alignment, Integrity: o.Integrity}); err != nil || !bytes.Equal(ten.Bytes(), want) {
-			t.Fatalf("%+v: packet differs from core.Encode of the same bundle (%v)", o, err)
+		if want, err := tenso.Encode(b, tenso.Options{Alignment: o.Alignment, Integrity: o.Integrity}); err != nil || !bytes.Equal(ten.Bytes(), want) {
+			t.Fatalf("%+v: packet differs from tenso.Encode of the same bundle (%v)", o, err)
 		}
 		for i, e := range entries { // file order
 			got := b.Entries[i]
-			tt := got.Value.(*core.Tensor)
+			tt := got.Value.(*tenso.Tensor)
 			if got.Key != e.name || tt.DType != wantDT[e.dtype] || fmt.Sprint(tt.Shape) != fmt.Sprint(e.shape) || !bytes.Equal(tt.Data, e.data) {
 				t.Fatalf("entry %d: %q %s %v", i, got.Key, tt.DType, tt.Shape)
 			}
@@ -369,11 +369,11 @@ func TestSafetensorsRoundTrip(t *testing.T) {
 
 func TestTensoCompressedAndSingle(t *testing.T) {
 	r := rand.New(rand.NewSource(4))
-	a := &core.Tensor{DType: core.Float32, Shape: []int{64, 64}, Data: bytes.Repeat(randBytes(r, 64), 256)}
-	b := &core.Tensor{DType: core.Int16, Shape: []int{3}, Data: randBytes(r, 6)}
-	bun := (&core.Bundle{}).Add("a", a).Add("b", b)
-	for _, o := range []core.Options{{Compress: true}, {Compress: true, Integrity: true}, {Integrity: true, Alignment: 128}} {
-		p, err := core.Encode(bun, o)
+	a := &tenso.Tensor{DType: tenso.Float32, Shape: []int{64, 64}, Data: bytes.Repeat(randBytes(r, 64), 256)}
+	b := &tenso.Tensor{DType: tenso.Int16, Shape: []int{3}, Data: randBytes(r, 6)}
+	bun := (&tenso.Bundle{}).Add("a", a).Add("b", b)
+	for _, o := range []tenso.Options{{Compress: true}, {Compress: true, Integrity: true}, {Integrity: true, Alignment: 128}} {
+		p, err := tenso.Encode(bun, o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -385,12 +385,12 @@ func TestTensoCompressedAndSingle(t *testing.T) {
 		if _, err := SafetensorsToTenso(&back, bytes.NewReader(st.Bytes()), -1, Options{}); err != nil {
 			t.Fatal(err)
 		}
-		want, _ := core.Encode(bun, core.Options{})
+		want, _ := tenso.Encode(bun, tenso.Options{})
 		if !bytes.Equal(back.Bytes(), want) {
 			t.Fatalf("%+v: tenso → safetensors → tenso differs", o)
 		}
 		// A single dense packet to .npy and to safetensors.
-		p, err = core.Encode(a, o)
+		p, err = tenso.Encode(a, o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -412,26 +412,26 @@ func TestTensoCompressedAndSingle(t *testing.T) {
 }
 
 func TestBadTenso(t *testing.T) {
-	a := &core.Tensor{DType: core.Float32, Shape: []int{4}, Data: make([]byte, 16)}
-	p, _ := core.Encode((&core.Bundle{}).Add("a", a), core.Options{Integrity: true})
+	a := &tenso.Tensor{DType: tenso.Float32, Shape: []int{4}, Data: make([]byte, 16)}
+	p, _ := tenso.Encode((&tenso.Bundle{}).Add("a", a), tenso.Options{Integrity: true})
 	flipped := bytes.Clone(p)
 	flipped[len(flipped)-9] ^= 1 // last body byte
-	nested, _ := core.Encode((&core.Bundle{}).Add("n", (&core.Bundle{}).Add("a", a)), core.Options{})
-	bf, _ := core.Encode(&core.Tensor{DType: core.BFloat16, Shape: []int{1}, Data: []byte{0, 0}}, core.Options{})
-	strs, _ := core.Encode(core.NewStrings("x"), core.Options{})
+	nested, _ := tenso.Encode((&tenso.Bundle{}).Add("n", (&tenso.Bundle{}).Add("a", a)), tenso.Options{})
+	bf, _ := tenso.Encode(&tenso.Tensor{DType: tenso.BFloat16, Shape: []int{1}, Data: []byte{0, 0}}, tenso.Options{})
+	strs, _ := tenso.Encode(tenso.NewStrings("x"), tenso.Options{})
 	cases := map[string]struct {
 		p    []byte
 		npy  bool
 		want error
 	}{
-		"checksum":      {flipped, false, core.ErrChecksum},
-		"truncated":     {p[:len(p)-3], false, core.ErrCorrupt},
+		"checksum":      {flipped, false, tenso.ErrChecksum},
+		"truncated":     {p[:len(p)-3], false, tenso.ErrCorrupt},
 		"nested":        {nested, false, ErrUnsupported},
 		"bundle to npy": {p, true, ErrUnsupported},
 		"bf16 to npy":   {bf, true, ErrUnsupported},
 		"strings":       {strs, true, ErrUnsupported},
-		"garbage":       {[]byte("hello world, not tenso"), true, core.ErrCorrupt},
-		"empty":         {nil, false, core.ErrCorrupt},
+		"garbage":       {[]byte("hello world, not tenso"), true, tenso.ErrCorrupt},
+		"empty":         {nil, false, tenso.ErrCorrupt},
 	}
 	for name, c := range cases {
 		var err error
@@ -504,7 +504,7 @@ func FuzzSafetensorsToTenso(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var out bytes.Buffer
 		if _, err := SafetensorsToTenso(&out, bytes.NewReader(b), int64(len(b)), Options{}); err == nil {
-			if _, err := core.Decode(out.Bytes()); err != nil {
+			if _, err := tenso.Decode(out.Bytes()); err != nil {
 				t.Fatalf("accepted file produced an undecodable packet: %v", err)
 			}
 		}
@@ -545,7 +545,7 @@ func (c *countWriter) Write(b []byte) (int, error) { c.n += int64(len(b)); retur
 // TestBoundedMemory converts a 96 MiB array that never exists in memory.
 func TestBoundedMemory(t *testing.T) {
 	const rows, cols = 6144, 4096 // float32: 96 MiB
-	h, _ := NpyHeaderBytes(core.Float32, []int{rows, cols})
+	h, _ := NpyHeaderBytes(tenso.Float32, []int{rows, cols})
 	src := &patternReader{head: h, n: rows * cols * 4, pat: randBytes(rand.New(rand.NewSource(5)), 4096)}
 	var out countWriter
 	var before, after runtime.MemStats
@@ -570,7 +570,7 @@ func TestGoldenToSafetensors(t *testing.T) {
 	for _, f := range golden.Files(t) {
 		name := f["file"].(string)
 		p := golden.Read(t, name)
-		want, err := core.Decode(p)
+		want, err := tenso.Decode(p)
 		if err != nil {
 			continue
 		}
@@ -585,14 +585,14 @@ func TestGoldenToSafetensors(t *testing.T) {
 		}
 		// Back, it is the packet's bundle (a single tensor in one of its
 		// own) as the encoder writes it with the default options.
-		if tt, ok := want.(*core.Tensor); ok {
-			want = (&core.Bundle{}).Add(DefaultTensorName, tt)
+		if tt, ok := want.(*tenso.Tensor); ok {
+			want = (&tenso.Bundle{}).Add(DefaultTensorName, tt)
 		}
-		wantP, err := core.Encode(want, core.Options{})
+		wantP, err := tenso.Encode(want, tenso.Options{})
 		if err != nil {
 			t.Fatal(name, err)
 		}
-		if in, _ := core.Inspect(wantP); !bytes.Equal(back.Bytes(), wantP) || n != in.Count {
+		if in, _ := tenso.Inspect(wantP); !bytes.Equal(back.Bytes(), wantP) || n != in.Count {
 			t.Fatalf("%s: tenso → safetensors (%d tensors) → tenso differs from the packet", name, n)
 		}
 		converted++

@@ -9,14 +9,14 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tenso-go/tenso/core"
+	tenso "github.com/tenso-go/tenso"
 	"github.com/tenso-go/tenso/internal/pytuple"
 )
 
 // NpyHeader is the parsed header of a .npy file (format versions 1.0, 2.0
 // and 3.0).
 type NpyHeader struct {
-	DType   core.DType
+	DType   tenso.DType
 	Shape   []int
 	Swap    int   // >1: big-endian data, byte-swap units of this size
 	DataLen int64 // bytes of array data after the header
@@ -170,14 +170,14 @@ func parseNpyDict(s string) (NpyHeader, error) {
 	return h, nil
 }
 
-var npyKinds = map[string]core.DType{
-	"f2": core.Float16, "f4": core.Float32, "f8": core.Float64,
-	"i1": core.Int8, "i2": core.Int16, "i4": core.Int32, "i8": core.Int64,
-	"u1": core.Uint8, "u2": core.Uint16, "u4": core.Uint32, "u8": core.Uint64,
-	"b1": core.Bool, "c8": core.Complex64, "c16": core.Complex128,
+var npyKinds = map[string]tenso.DType{
+	"f2": tenso.Float16, "f4": tenso.Float32, "f8": tenso.Float64,
+	"i1": tenso.Int8, "i2": tenso.Int16, "i4": tenso.Int32, "i8": tenso.Int64,
+	"u1": tenso.Uint8, "u2": tenso.Uint16, "u4": tenso.Uint32, "u8": tenso.Uint64,
+	"b1": tenso.Bool, "c8": tenso.Complex64, "c16": tenso.Complex128,
 }
 
-func parseDescr(d string) (core.DType, int, error) {
+func parseDescr(d string) (tenso.DType, int, error) {
 	if len(d) < 2 || !strings.ContainsRune("<>|=", rune(d[0])) {
 		return 0, 0, fmt.Errorf("%w: header 'descr' %q is not a dtype", ErrNpy, d)
 	}
@@ -190,7 +190,7 @@ func parseDescr(d string) (core.DType, int, error) {
 	}
 	size := dt.ItemSize()
 	unit := size
-	if dt == core.Complex64 || dt == core.Complex128 {
+	if dt == tenso.Complex64 || dt == tenso.Complex128 {
 		unit = size / 2
 	}
 	switch d[0] {
@@ -314,7 +314,7 @@ func NpyToTenso(dst io.Writer, src io.Reader, o Options) error {
 	if err != nil {
 		return err
 	}
-	dw, err := core.NewDenseWriter(dst, h.DType, h.Shape, co)
+	dw, err := tenso.NewDenseWriter(dst, h.DType, h.Shape, co)
 	if err != nil {
 		return err
 	}
@@ -336,20 +336,20 @@ func NpyToTenso(dst io.Writer, src io.Reader, o Options) error {
 	return expectEOF(src, ErrNpy, "the array data")
 }
 
-var npyDescr = map[core.DType]string{
-	core.Float16: "<f2", core.Float32: "<f4", core.Float64: "<f8",
-	core.Int8: "|i1", core.Int16: "<i2", core.Int32: "<i4", core.Int64: "<i8",
-	core.Uint8: "|u1", core.Uint16: "<u2", core.Uint32: "<u4", core.Uint64: "<u8",
-	core.Bool: "|b1", core.Complex64: "<c8", core.Complex128: "<c16",
+var npyDescr = map[tenso.DType]string{
+	tenso.Float16: "<f2", tenso.Float32: "<f4", tenso.Float64: "<f8",
+	tenso.Int8: "|i1", tenso.Int16: "<i2", tenso.Int32: "<i4", tenso.Int64: "<i8",
+	tenso.Uint8: "|u1", tenso.Uint16: "<u2", tenso.Uint32: "<u4", tenso.Uint64: "<u8",
+	tenso.Bool: "|b1", tenso.Complex64: "<c8", tenso.Complex128: "<c16",
 }
 
 // NpyHeaderBytes returns the .npy header (version 1.0, or 2.0 when the
 // dict does not fit 64 KiB) for a C-order little-endian array, padded as
 // NumPy pads it so that the data starts at a multiple of 64.
-func NpyHeaderBytes(dt core.DType, shape []int) ([]byte, error) {
+func NpyHeaderBytes(dt tenso.DType, shape []int) ([]byte, error) {
 	d, ok := npyDescr[dt]
 	if !ok {
-		if dt == core.BFloat16 {
+		if dt == tenso.BFloat16 {
 			return nil, fmt.Errorf("%w: NumPy has no bfloat16 dtype; convert to .safetensors instead", ErrUnsupported)
 		}
 		return nil, fmt.Errorf("%w: dtype %s has no .npy equivalent", ErrUnsupported, dt)

@@ -11,13 +11,13 @@ import (
 	"sort"
 	"unicode/utf8"
 
-	"github.com/tenso-go/tenso/core"
+	tenso "github.com/tenso-go/tenso"
 )
 
 // STTensor is one tensor entry of a safetensors header.
 type STTensor struct {
 	Name  string
-	DType core.DType
+	DType tenso.DType
 	Shape []int
 	Begin int64 // data_offsets, relative to the data section
 	End   int64
@@ -31,15 +31,15 @@ type STHeader struct {
 	DataLen  int64 // bytes of the data section
 }
 
-var stDTypes = map[string]core.DType{
-	"BOOL": core.Bool, "U8": core.Uint8, "I8": core.Int8,
-	"U16": core.Uint16, "I16": core.Int16, "F16": core.Float16, "BF16": core.BFloat16,
-	"U32": core.Uint32, "I32": core.Int32, "F32": core.Float32,
-	"U64": core.Uint64, "I64": core.Int64, "F64": core.Float64,
-	"C64": core.Complex64,
+var stDTypes = map[string]tenso.DType{
+	"BOOL": tenso.Bool, "U8": tenso.Uint8, "I8": tenso.Int8,
+	"U16": tenso.Uint16, "I16": tenso.Int16, "F16": tenso.Float16, "BF16": tenso.BFloat16,
+	"U32": tenso.Uint32, "I32": tenso.Int32, "F32": tenso.Float32,
+	"U64": tenso.Uint64, "I64": tenso.Int64, "F64": tenso.Float64,
+	"C64": tenso.Complex64,
 }
 
-func stName(dt core.DType) (string, bool) {
+func stName(dt tenso.DType) (string, bool) {
 	for k, v := range stDTypes {
 		if v == dt {
 			return k, true
@@ -190,7 +190,7 @@ func SafetensorsToTenso(dst io.Writer, src io.Reader, size int64, o Options) (ST
 		return STResult{}, err
 	}
 	bw := bufio.NewWriterSize(dst, 64<<10)
-	bundle, err := core.NewBundleWriter(bw, len(h.Tensors))
+	bundle, err := tenso.NewBundleWriter(bw, len(h.Tensors))
 	if err != nil {
 		return STResult{}, err
 	}
@@ -237,7 +237,7 @@ func TensoToSafetensors(dst io.Writer, src io.ReadSeeker) (int, error) {
 		return 0, err
 	}
 	var vals []denseValue
-	if top.Kind != core.KindBundle {
+	if top.Kind != tenso.KindBundle {
 		v, err := denseOf(top, denseValue{key: DefaultTensorName})
 		if err != nil {
 			return 0, err
@@ -245,7 +245,7 @@ func TensoToSafetensors(dst io.Writer, src io.ReadSeeker) (int, error) {
 		vals = append(vals, v)
 	} else {
 		seen := map[string]bool{}
-		err := eachEntry(src, func(_ *core.Reader, v denseValue) error {
+		err := eachEntry(src, func(_ *tenso.Reader, v denseValue) error {
 			if seen[v.key] {
 				return fmt.Errorf("%w: bundle repeats the key %q; safetensors names are unique", ErrUnsupported, v.key)
 			}
@@ -284,15 +284,15 @@ func TensoToSafetensors(dst io.Writer, src io.ReadSeeker) (int, error) {
 	_, _ = bw.Write(n[:])
 	_, _ = bw.Write(js.Bytes())
 	var c copier
-	if top.Kind != core.KindBundle {
+	if top.Kind != tenso.KindBundle {
 		if err := c.writeTop(bw, br, vals[0], top.Compressed); err != nil {
 			return 0, err
 		}
 	} else {
 		i := 0
-		err := eachEntry(src, func(r *core.Reader, v denseValue) error {
+		err := eachEntry(src, func(r *tenso.Reader, v denseValue) error {
 			if v.key != vals[i].key || v.size != vals[i].size {
-				return fmt.Errorf("%w: the file changed while it was converted", core.ErrCorrupt)
+				return fmt.Errorf("%w: the file changed while it was converted", tenso.ErrCorrupt)
 			}
 			i++
 			return c.writeBody(bw, r, v)

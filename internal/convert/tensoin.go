@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/tenso-go/tenso/core"
+	tenso "github.com/tenso-go/tenso"
 )
 
-// Tenso input is read by the codec alone: core.Inspect on the file's first
-// bytes for the top-level packet, core.Reader to walk bundles and stream
+// Tenso input is read by the codec alone: tenso.Inspect on the file's first
+// bytes for the top-level packet, tenso.Reader to walk bundles and stream
 // bodies (it verifies integrity footers, and decodes a compressed value
 // inside a bundle whole). Nothing here parses the format.
 
@@ -18,7 +18,7 @@ import (
 type denseValue struct {
 	key   string // the bundle entry's key; DefaultTensorName at top level
 	entry bool   // a bundle entry, not the top-level packet
-	dtype core.DType
+	dtype tenso.DType
 	shape []int
 	size  int64 // decoded body bytes
 }
@@ -33,19 +33,19 @@ func (v denseValue) what() string {
 
 // topInfo describes the top-level packet from the first bytes of br (which
 // keeps them for whoever reads the packet next).
-func topInfo(br *bufio.Reader) (core.Info, error) {
+func topInfo(br *bufio.Reader) (tenso.Info, error) {
 	// Most headers fit 4 KiB; large custom alignments need up to peekSize.
 	for _, n := range []int{4 << 10, peekSize} {
 		p, err := br.Peek(n)
 		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-			return core.Info{}, err
+			return tenso.Info{}, err
 		}
-		in, err := core.Inspect(p)
+		in, err := tenso.Inspect(p)
 		if err == nil {
 			return in, nil
 		}
 		if len(p) < n || n == peekSize {
-			return core.Info{}, err
+			return tenso.Info{}, err
 		}
 	}
 	panic("unreachable")
@@ -53,29 +53,29 @@ func topInfo(br *bufio.Reader) (core.Info, error) {
 
 // denseOf checks that in describes a dense tensor and returns it as v
 // names it.
-func denseOf(in core.Info, v denseValue) (denseValue, error) {
-	if in.Kind != core.KindDense {
+func denseOf(in tenso.Info, v denseValue) (denseValue, error) {
+	if in.Kind != tenso.KindDense {
 		return denseValue{}, fmt.Errorf("%w: %s is a %s value; only dense tensors convert", ErrUnsupported, v.what(), kindName(in.Kind))
 	}
 	v.dtype, v.shape, v.size = in.DType, in.Shape, in.DataSize
 	return v, nil
 }
 
-func kindName(k core.Kind) string {
+func kindName(k tenso.Kind) string {
 	switch k {
-	case core.KindDense:
+	case tenso.KindDense:
 		return "dense"
-	case core.KindQuantized:
+	case tenso.KindQuantized:
 		return "quantized"
-	case core.KindString:
+	case tenso.KindString:
 		return "string"
-	case core.KindRaggedFrame, core.KindRagged:
+	case tenso.KindRaggedFrame, tenso.KindRagged:
 		return "ragged"
-	case core.KindBundle:
+	case tenso.KindBundle:
 		return "bundle"
-	case core.KindSparseCOO, core.KindSparseCSR, core.KindSparseCSC:
+	case tenso.KindSparseCOO, tenso.KindSparseCSR, tenso.KindSparseCSC:
 		return "sparse"
-	case core.KindIPCRef:
+	case tenso.KindIPCRef:
 		return "GPU IPC reference"
 	}
 	return fmt.Sprintf("kind %d", k)
@@ -84,21 +84,21 @@ func kindName(k core.Kind) string {
 // readErr names the value an error of the Reader is about; a file that
 // ends early is corrupt (ErrCorrupt), not an interrupted stream.
 func readErr(err error, what string) error {
-	if errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, core.ErrCorrupt) {
-		return fmt.Errorf("%w: %s is truncated: %w", core.ErrCorrupt, what, err)
+	if errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, tenso.ErrCorrupt) {
+		return fmt.Errorf("%w: %s is truncated: %w", tenso.ErrCorrupt, what, err)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
 
 // writeBody writes the decoded body of v, the value whose header r has
 // just read; reading it to the end verifies its integrity footer.
-func (c *copier) writeBody(dst io.Writer, r *core.Reader, v denseValue) error {
+func (c *copier) writeBody(dst io.Writer, r *tenso.Reader, v denseValue) error {
 	n, err := io.CopyBuffer(onlyWriter{dst}, r.Body(), c.buffer())
 	if err != nil {
 		return readErr(err, v.what())
 	}
 	if n != v.size {
-		return fmt.Errorf("%w: %s has %d body bytes, its header says %d", core.ErrCorrupt, v.what(), n, v.size)
+		return fmt.Errorf("%w: %s has %d body bytes, its header says %d", tenso.ErrCorrupt, v.what(), n, v.size)
 	}
 	return nil
 }
@@ -116,14 +116,14 @@ func (c *copier) writeTop(dst io.Writer, br *bufio.Reader, v denseValue, compres
 		if err != nil {
 			return err
 		}
-		t, err := core.DecodeExact(p, core.Limits{})
+		t, err := tenso.DecodeExact(p, tenso.Limits{})
 		if err != nil {
 			return readErr(err, v.what())
 		}
-		_, err = dst.Write(t.(*core.Tensor).Data)
+		_, err = dst.Write(t.(*tenso.Tensor).Data)
 		return err
 	}
-	r := core.NewReader(br)
+	r := tenso.NewReader(br)
 	if _, err := r.ReadHeader(); err != nil {
 		return readErr(err, v.what())
 	}
@@ -133,11 +133,11 @@ func (c *copier) writeTop(dst io.Writer, br *bufio.Reader, v denseValue, compres
 // eachEntry walks the bundle at the start of src, calling fn with the
 // Reader positioned at each entry's body (dense values only: anything else
 // is ErrUnsupported). A body fn leaves unread is skipped by seeking.
-func eachEntry(src io.ReadSeeker, fn func(r *core.Reader, v denseValue) error) error {
+func eachEntry(src io.ReadSeeker, fn func(r *tenso.Reader, v denseValue) error) error {
 	if _, err := src.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	r := core.NewReader(src)
+	r := tenso.NewReader(src)
 	top, err := r.ReadHeader()
 	if err != nil {
 		return readErr(err, "the packet")
@@ -149,7 +149,7 @@ func eachEntry(src io.ReadSeeker, fn func(r *core.Reader, v denseValue) error) e
 		}
 		v := denseValue{key: key, entry: true}
 		in, err := r.ReadHeader()
-		if errors.Is(err, core.ErrUnsupported) {
+		if errors.Is(err, tenso.ErrUnsupported) {
 			return fmt.Errorf("%w: %s is not a dense tensor: %w", ErrUnsupported, v.what(), err)
 		}
 		if err != nil {
