@@ -5,12 +5,12 @@ package main
 import (
 	"unsafe"
 
-	"github.com/tenso-go/tenso/core"
+	tenso "github.com/tenso-go/tenso"
 	"github.com/zeebo/xxh3"
 )
 
 // The dense encode path of hosts: the module writes the header (Go's one
-// dense header writer, core.AppendDenseHeader) and hashes bodies; the host
+// dense header writer, tenso.AppendDenseHeader) and hashes bodies; the host
 // copies the body straight from its own buffer into the packet, so a dense
 // body never travels through the module's memory unless it is hashed.
 
@@ -38,19 +38,19 @@ func tensoDenseHeader(dtype, ndim uint32, dims unsafe.Pointer, flags uint32, ali
 			headerShape = append(headerShape, int(d))
 		}
 	}
-	dt := core.DType(dtype)
+	dt := tenso.DType(dtype)
 	var err error
-	if headerOut, err = core.AppendDenseHeader(headerOut[:0], dt, headerShape, core.Options{}); err != nil {
+	if headerOut, err = tenso.AppendDenseHeader(headerOut[:0], dt, headerShape, tenso.Options{}); err != nil {
 		return setError(err)
 	}
-	o := core.Options{Alignment: int(alignment), Integrity: flags&encIntegrity != 0, Compress: flags&encCompress != 0}
+	o := tenso.Options{Alignment: int(alignment), Integrity: flags&encIntegrity != 0, Compress: flags&encCompress != 0}
 	size := uint64(dt.ItemSize())
 	for _, d := range headerShape {
 		size *= uint64(d)
 	}
 	out := append(headerOut[:0], byte(size), byte(size>>8), byte(size>>16), byte(size>>24),
 		byte(size>>32), byte(size>>40), byte(size>>48), byte(size>>56))
-	if out, err = core.AppendDenseHeader(out, dt, headerShape, o); err != nil {
+	if out, err = tenso.AppendDenseHeader(out, dt, headerShape, o); err != nil {
 		setError(err)
 		return rcNeedFull
 	}
@@ -73,7 +73,7 @@ func tensoXXH3(p unsafe.Pointer, n uint32, dst unsafe.Pointer) {
 	}
 }
 
-// tenso_encoded_len is core.EncodedLen of the value described at [p, p+n)
+// tenso_encoded_len is tenso.EncodedLen of the value described at [p, p+n)
 // (as for tenso_encode) with tenso_encode's options: the exact packet
 // length, or -1 with the error in the state block.
 //
@@ -85,8 +85,8 @@ func tensoEncodedLen(p unsafe.Pointer, n, flags, alignment uint32) float64 {
 		setError(err)
 		return -1
 	}
-	o := core.Options{Alignment: int(alignment), Integrity: flags&encIntegrity != 0, Compress: flags&encCompress != 0}
-	l, err := core.EncodedLen(v, o)
+	o := tenso.Options{Alignment: int(alignment), Integrity: flags&encIntegrity != 0, Compress: flags&encCompress != 0}
+	l, err := tenso.EncodedLen(v, o)
 	if err != nil {
 		setError(err)
 		return -1

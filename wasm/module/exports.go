@@ -7,7 +7,6 @@ import (
 	"unsafe"
 
 	"github.com/tenso-go/tenso"
-	"github.com/tenso-go/tenso/core"
 	"github.com/tenso-go/tenso/wasm/internal/layout"
 )
 
@@ -43,12 +42,12 @@ var (
 	// The dense fast path of tenso_decode: the parsed header and tensor
 	// (their shapes kept in shapeBuf), the layout words and the reusable
 	// buffer for decompressed bodies (allocation-free once warm).
-	info      core.Info
-	tensor    core.Tensor
-	shapeBuf  [core.DefaultMaxDims]int
-	fastWords [6 + core.DefaultMaxDims]uint32
+	info      tenso.Info
+	tensor    tenso.Tensor
+	shapeBuf  [tenso.DefaultMaxDims]int
+	fastWords [6 + tenso.DefaultMaxDims]uint32
 	body      []byte
-	// slowWords is reused for the layout words of core.Decode's results.
+	// slowWords is reused for the layout words of tenso.Decode's results.
 	slowWords []uint32
 	pinned    = map[uintptr][]byte{}
 )
@@ -88,17 +87,17 @@ func setError(err error) int32 {
 
 func errCodeOf(err error) uint32 {
 	switch {
-	case errors.Is(err, core.ErrChecksum):
+	case errors.Is(err, tenso.ErrChecksum):
 		return errChecksum
-	case errors.Is(err, core.ErrTooLarge):
+	case errors.Is(err, tenso.ErrTooLarge):
 		return errTooLarge
-	case errors.Is(err, core.ErrUnframed):
+	case errors.Is(err, tenso.ErrUnframed):
 		return errUnframed
-	case errors.Is(err, core.ErrUnsupported):
+	case errors.Is(err, tenso.ErrUnsupported):
 		return errUnsupported
-	case errors.Is(err, core.ErrCorrupt):
+	case errors.Is(err, tenso.ErrCorrupt):
 		return errCorrupt
-	case errors.Is(err, core.ErrInvalid):
+	case errors.Is(err, tenso.ErrInvalid):
 		return errInvalid
 	}
 	return errOther
@@ -176,27 +175,27 @@ const bodyKeepMax = 256 << 20
 // then views in its own buffer; any other packet returns rcNeedFull.
 // The result is the layout (layout.go).
 //
-// Top-level dense packets take an allocation-free path (core.InspectInto
-// and core.DecodeTensor validate exactly as core.Decode does and give its
-// errors; any other kind goes through core.Decode): Go's allocator and
+// Top-level dense packets take an allocation-free path (tenso.InspectInto
+// and tenso.DecodeTensor validate exactly as tenso.Decode does and give its
+// errors; any other kind goes through tenso.Decode): Go's allocator and
 // garbage collector dominate a small decode under wasm.
 //
 //go:wasmexport tenso_decode
 func tensoDecode(p unsafe.Pointer, n, total uint32) int32 {
 	in := mem(p, n)
 	info.Shape = shapeBuf[:0]
-	ierr := core.InspectInto(&info, in, core.Limits{})
+	ierr := tenso.InspectInto(&info, in, tenso.Limits{})
 	if n < total {
 		pl, ok := info.PacketLen()
-		if ierr != nil || info.Kind != core.KindDense || info.Compressed || info.Integrity || !ok || pl > int64(total) {
+		if ierr != nil || info.Kind != tenso.KindDense || info.Compressed || info.Integrity || !ok || pl > int64(total) {
 			live = nil
 			return rcNeedFull
 		}
 		return denseResult(info.DType, info.Shape, layout.SrcInput, uint32(info.BodyOffset), info.DataSize)
 	}
-	if ierr == nil && info.Kind == core.KindDense && info.DataSize <= 1<<32-1 {
+	if ierr == nil && info.Kind == tenso.KindDense && info.DataSize <= 1<<32-1 {
 		tensor.Shape = shapeBuf[:0]
-		if err := core.DecodeTensor(&tensor, in, body, core.Limits{}); err != nil {
+		if err := tenso.DecodeTensor(&tensor, in, body, tenso.Limits{}); err != nil {
 			return setError(err)
 		}
 		t := &tensor
@@ -209,7 +208,7 @@ func tensoDecode(p unsafe.Pointer, n, total uint32) int32 {
 		keepBody(t.Data)
 		return denseResult(t.DType, t.Shape, layout.SrcWasm, addr(t.Data), info.DataSize)
 	}
-	v, err := core.Decode(in)
+	v, err := tenso.Decode(in)
 	if err != nil {
 		return setError(err)
 	}
@@ -236,10 +235,10 @@ func keepBody(b []byte) {
 
 // denseResult writes the layout of a dense value whose body is the range
 // (src, off, size) into fastWords.
-func denseResult(dt core.DType, shape []int, src, off uint32, size int64) int32 {
+func denseResult(dt tenso.DType, shape []int, src, off uint32, size int64) int32 {
 	live = nil
 	w := &fastWords
-	w[0], w[1], w[2] = uint32(core.KindDense), uint32(dt), uint32(len(shape))
+	w[0], w[1], w[2] = uint32(tenso.KindDense), uint32(dt), uint32(len(shape))
 	k := 3
 	for _, d := range shape {
 		w[k] = uint32(d)
@@ -263,7 +262,7 @@ func setWords(b []byte) {
 //
 //go:wasmexport tenso_inspect
 func tensoInspect(p unsafe.Pointer, n uint32) int32 {
-	info, err := core.Inspect(mem(p, n))
+	info, err := tenso.Inspect(mem(p, n))
 	if err != nil {
 		return setError(err)
 	}
@@ -288,8 +287,8 @@ func tensoEncode(p unsafe.Pointer, n, flags, alignment uint32) int32 {
 	if err != nil {
 		return setError(err)
 	}
-	o := core.Options{Alignment: int(alignment), Integrity: flags&encIntegrity != 0, Compress: flags&encCompress != 0}
-	out, err := core.Encode(v, o)
+	o := tenso.Options{Alignment: int(alignment), Integrity: flags&encIntegrity != 0, Compress: flags&encCompress != 0}
+	out, err := tenso.Encode(v, o)
 	if err != nil {
 		return setError(err)
 	}
@@ -307,7 +306,7 @@ func tensoDequantize(p unsafe.Pointer, n uint32) int32 {
 	if err != nil {
 		return setError(err)
 	}
-	q, ok := v.(*core.Quantized)
+	q, ok := v.(*tenso.Quantized)
 	if !ok {
 		return setError(errors.New("tenso: invalid argument: dequantize needs a quantized tensor"))
 	}
@@ -347,14 +346,14 @@ func b2u(b bool) uint32 {
 	return 0
 }
 
-// formatOffset is the Offset of the first *core.FormatError in err's tree
+// formatOffset is the Offset of the first *tenso.FormatError in err's tree
 // (depth first, as errors.As looks), or -1. errors.As would do, but taking
 // any target costs it reflection that linked 49 KB into the module.
 func formatOffset(err error) int64 {
 	switch e := err.(type) {
 	case nil:
 		return -1
-	case *core.FormatError:
+	case *tenso.FormatError:
 		return e.Offset
 	case interface{ Unwrap() error }:
 		return formatOffset(e.Unwrap())

@@ -5,13 +5,13 @@ package main
 import (
 	"unsafe"
 
-	"github.com/tenso-go/tenso/core"
+	tenso "github.com/tenso-go/tenso"
 )
 
-// Delimiting back-to-back packets (core.PacketLen, core.DecodePrefix) and
-// describing containers entry by entry (core.InspectTree) for hosts.
+// Delimiting back-to-back packets (tenso.PacketLen, tenso.DecodePrefix) and
+// describing containers entry by entry (tenso.InspectTree) for hosts.
 
-// tenso_packet_len is core.PacketLen of the packet at the start of the n
+// tenso_packet_len is tenso.PacketLen of the packet at the start of the n
 // bytes at p, of a buffer of total bytes: its exact length, -1 with the
 // error in the state block, or -2 when n < total and the bytes given do not
 // settle it (the host passes the whole buffer). With n < total only a
@@ -22,7 +22,7 @@ func tensoPacketLen(p unsafe.Pointer, n, total uint32) float64 {
 	in := mem(p, n)
 	if n < total {
 		info.Shape = shapeBuf[:0]
-		if core.InspectInto(&info, in, core.Limits{}) != nil {
+		if tenso.InspectInto(&info, in, tenso.Limits{}) != nil {
 			return rcNeedFull
 		}
 		pl, ok := info.PacketLen()
@@ -32,7 +32,7 @@ func tensoPacketLen(p unsafe.Pointer, n, total uint32) float64 {
 		setWords(nil)
 		return float64(pl)
 	}
-	l, err := core.PacketLen(in, core.Limits{})
+	l, err := tenso.PacketLen(in, tenso.Limits{})
 	if err != nil {
 		setError(err)
 		return rcError
@@ -41,13 +41,13 @@ func tensoPacketLen(p unsafe.Pointer, n, total uint32) float64 {
 	return float64(l)
 }
 
-// tenso_decode_prefix is core.DecodePrefix of the n bytes at p: it returns
+// tenso_decode_prefix is tenso.DecodePrefix of the n bytes at p: it returns
 // the length of the packet at their start (-1 with the error in the state
 // block) and describes its value as tenso_decode does.
 //
 //go:wasmexport tenso_decode_prefix
 func tensoDecodePrefix(p unsafe.Pointer, n uint32) float64 {
-	v, used, err := core.DecodePrefix(mem(p, n), core.Limits{})
+	v, used, err := tenso.DecodePrefix(mem(p, n), tenso.Limits{})
 	if err != nil {
 		setError(err)
 		return rcError
@@ -63,14 +63,14 @@ func tensoDecodePrefix(p unsafe.Pointer, n uint32) float64 {
 	return float64(used)
 }
 
-// tenso_inspect_tree is core.InspectTree of the n bytes at p, as words: the
+// tenso_inspect_tree is tenso.InspectTree of the n bytes at p, as words: the
 // packet's Info as tenso_inspect writes it, then the number of parts and
 // for each part its offset, length, key length, the key's bytes (padded to
 // a multiple of 4) and its own Info and parts.
 //
 //go:wasmexport tenso_inspect_tree
 func tensoInspectTree(p unsafe.Pointer, n uint32) int32 {
-	info, err := core.InspectTree(mem(p, n), core.Limits{})
+	info, err := tenso.InspectTree(mem(p, n), tenso.Limits{})
 	if err != nil {
 		return setError(err)
 	}
@@ -78,7 +78,7 @@ func tensoInspectTree(p unsafe.Pointer, n uint32) int32 {
 	return setResult(wordBytes(w), w)
 }
 
-func appendTree(w []uint32, in *core.Info) []uint32 {
+func appendTree(w []uint32, in *tenso.Info) []uint32 {
 	w = appendInfoWords(w, in)
 	w = append(w, uint32(len(in.Parts)))
 	for i := range in.Parts {
@@ -100,7 +100,7 @@ func appendTree(w []uint32, in *core.Info) []uint32 {
 // version, flags, kind, dtype, count, aligned, alignment, integrity,
 // compressed, header_len, body_offset, elements (lo, hi), data_size (lo,
 // hi), ndim, shape...
-func appendInfoWords(w []uint32, in *core.Info) []uint32 {
+func appendInfoWords(w []uint32, in *tenso.Info) []uint32 {
 	w = append(w, uint32(in.Version), uint32(in.Flags), uint32(in.Kind), uint32(in.DType),
 		uint32(in.Count), b2u(in.Aligned), uint32(in.Alignment), b2u(in.Integrity),
 		b2u(in.Compressed), uint32(in.HeaderLen), uint32(in.BodyOffset),
