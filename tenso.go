@@ -71,6 +71,32 @@ const (
 	KindIPCRef      = core.KindIPCRef
 )
 
+// Version is the protocol version Encode writes (Decode reads 3 and 4).
+const Version = core.Version
+
+// Ragged bundle keys (FORMAT.md §13): a bundle of exactly these three
+// entries decodes as a *Ragged.
+const (
+	RaggedOffsetsKey = core.RaggedOffsetsKey
+	RaggedFlatKey    = core.RaggedFlatKey
+	RaggedCountKey   = core.RaggedCountKey
+)
+
+// Header flag bits (FORMAT.md §3), for reading Info.Flags.
+const (
+	FlagAligned     = core.FlagAligned
+	FlagIntegrity   = core.FlagIntegrity
+	FlagCompression = core.FlagCompression
+	FlagSparseCOO   = core.FlagSparseCOO
+	FlagBundle      = core.FlagBundle
+	FlagSparseCSR   = core.FlagSparseCSR
+	FlagSparseCSC   = core.FlagSparseCSC
+	FlagCustAlign   = core.FlagCustAlign
+	FlagString      = core.FlagString
+	FlagRagged      = core.FlagRagged
+	FlagGPUIPCRef   = core.FlagGPUIPCRef
+)
+
 // Sparse layouts and quantization schemes.
 const (
 	COO        = core.COO
@@ -109,6 +135,13 @@ func DecodeWith(packet []byte, l Limits) (Value, error) { return core.DecodeWith
 // Inspect describes a packet from its header alone (the reference's
 // get_packet_info, correct for v3 and v4 and for containers).
 func Inspect(packet []byte) (Info, error) { return core.Inspect(packet) }
+
+// ParseDType maps a NumPy-style name ("float32", "bfloat16", "qint4", …:
+// what DType.String returns) back to its DType.
+func ParseDType(name string) (DType, bool) { return core.ParseDType(name) }
+
+// ParseScheme maps "per_tensor", "per_channel", "per_group" to a Scheme.
+func ParseScheme(name string) (Scheme, bool) { return core.ParseScheme(name) }
 
 // InspectInto is InspectWith writing into *in and reusing in.Shape's
 // storage: it allocates nothing when the shape fits cap(in.Shape).
