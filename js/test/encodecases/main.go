@@ -13,7 +13,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/tenso-go/tenso/core"
+	tenso "github.com/tenso-go/tenso"
 )
 
 type options struct {
@@ -41,19 +41,19 @@ func body(n int, seed byte) []byte {
 	return b
 }
 
-func run(dt core.DType, shape []int, data []byte, o options) result {
-	t := &core.Tensor{DType: dt, Shape: shape, Data: data}
-	co := core.Options{Integrity: o.Integrity, Compress: o.Compress, Alignment: o.Alignment}
+func run(dt tenso.DType, shape []int, data []byte, o options) result {
+	t := &tenso.Tensor{DType: dt, Shape: shape, Data: data}
+	co := tenso.Options{Integrity: o.Integrity, Compress: o.Compress, Alignment: o.Alignment}
 	r := result{DType: int(dt), Shape: shape, Data: hex.EncodeToString(data), Options: o, Len: -1}
 	if r.Shape == nil {
 		r.Shape = []int{}
 	}
-	if p, err := core.Encode(t, co); err != nil {
+	if p, err := tenso.Encode(t, co); err != nil {
 		r.Err = err.Error()
 	} else {
 		r.Packet = hex.EncodeToString(p)
 	}
-	if n, err := core.EncodedLen(t, co); err != nil {
+	if n, err := tenso.EncodedLen(t, co); err != nil {
 		r.LenErr = err.Error()
 	} else {
 		r.Len = n
@@ -77,7 +77,7 @@ func main() {
 		}
 	}
 	opts = append(opts, options{Compress: true}, options{Compress: true, Integrity: true, Alignment: 16})
-	for dt := core.DType(1); dt <= 15; dt++ {
+	for dt := tenso.DType(1); dt <= 15; dt++ {
 		for si, s := range shapes {
 			n := dt.ItemSize()
 			for _, d := range s {
@@ -89,13 +89,13 @@ func main() {
 		}
 	}
 	// A larger body: a multi-block LZ4 frame and a long hash input.
-	out = append(out, run(core.Float32, []int{64, 1024}, body(4*64*1024, 1), options{}),
-		run(core.Float32, []int{64, 1024}, body(4*64*1024, 1), options{Integrity: true}),
-		run(core.Float32, []int{64, 1024}, body(4*64*1024, 1), options{Compress: true, Integrity: true}))
+	out = append(out, run(tenso.Float32, []int{64, 1024}, body(4*64*1024, 1), options{}),
+		run(tenso.Float32, []int{64, 1024}, body(4*64*1024, 1), options{Integrity: true}),
+		run(tenso.Float32, []int{64, 1024}, body(4*64*1024, 1), options{Compress: true, Integrity: true}))
 
 	// Bad inputs: Encode's first failing check, in its order.
 	bad := []struct {
-		dt    core.DType
+		dt    tenso.DType
 		shape []int
 		data  int
 		o     options
@@ -103,18 +103,18 @@ func main() {
 		{16, []int{2}, 2, options{}},                // quantized dtype
 		{20, []int{2}, 2, options{Alignment: 3}},    // string dtype, before the alignment
 		{21, []int{1}, 1, options{Integrity: true}}, // bytes dtype
-		{core.Float32, []int{-1, 2}, 8, options{}},  // negative dim
-		{core.Float32, []int{2, -3}, 8, options{Alignment: 3}},
-		{core.Float32, []int{1 << 33}, 4, options{}},          // dim over 32 bits
-		{core.Float32, []int{1 << 20, 1 << 20}, 4, options{}}, // too many elements
-		{core.Float32, make([]int, 33), 0, options{}},         // too many dims
-		{core.Float32, []int{3}, 8, options{}},                // body too short
-		{core.Float32, []int{3}, 16, options{Integrity: true}},
-		{core.Float32, []int{3}, 8, options{Alignment: 3}},   // body before alignment
-		{core.Float32, []int{3}, 12, options{Alignment: 3}},  // alignment
-		{core.Float32, []int{3}, 12, options{Alignment: 96}}, // alignment
-		{core.Int8, []int{2}, 2, options{Alignment: 1 << 32}},
-		{core.Uint8, []int{2}, 3, options{Compress: true}},
+		{tenso.Float32, []int{-1, 2}, 8, options{}}, // negative dim
+		{tenso.Float32, []int{2, -3}, 8, options{Alignment: 3}},
+		{tenso.Float32, []int{1 << 33}, 4, options{}},          // dim over 32 bits
+		{tenso.Float32, []int{1 << 20, 1 << 20}, 4, options{}}, // too many elements
+		{tenso.Float32, make([]int, 33), 0, options{}},         // too many dims
+		{tenso.Float32, []int{3}, 8, options{}},                // body too short
+		{tenso.Float32, []int{3}, 16, options{Integrity: true}},
+		{tenso.Float32, []int{3}, 8, options{Alignment: 3}},   // body before alignment
+		{tenso.Float32, []int{3}, 12, options{Alignment: 3}},  // alignment
+		{tenso.Float32, []int{3}, 12, options{Alignment: 96}}, // alignment
+		{tenso.Int8, []int{2}, 2, options{Alignment: 1 << 32}},
+		{tenso.Uint8, []int{2}, 3, options{Compress: true}},
 	}
 	for _, b := range bad {
 		out = append(out, run(b.dt, b.shape, body(b.data, 0), b.o))
