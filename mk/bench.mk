@@ -8,11 +8,18 @@
 #   make bench-smoke   vet and test the bench module (codec round trips, and
 #                      `tenso convert` on files written by npyio/safetensors);
 #                      part of `make test` so the module cannot rot.
+#   make bench-tables  the codec and kernel benchmarks (3 runs each, the
+#                      fastest kept): raw output in bench/snapshots/, the
+#                      README's two tables written from it (internal/
+#                      benchtables, whose test checks the README matches).
 BENCHTIME   ?= 150ms
 BENCHCOUNT  ?= 3
 JS_BENCH_MS ?= 200
 
-.PHONY: bench bench-node bench-smoke
+.PHONY: bench bench-node bench-smoke bench-tables
+
+bench-tables:
+	$(GO) run ./internal/benchtables
 
 TEST_EXTRA += bench-smoke
 

@@ -1,0 +1,312 @@
+// Command benchtables runs the codec and kernel benchmarks, keeps their
+// raw output in bench/snapshots/, and writes the README's codec and kernel
+// tables from it, between the markers
+//
+//	<!-- codec-table:begin … -->   <!-- codec-table:end -->
+//	<!-- kernel-table:begin … -->  <!-- kernel-table:end -->
+//
+// Every figure in those tables is computed from the snapshot files (the
+// fastest of the runs of each benchmark, as make bench takes: on a shared
+// machine interference only ever slows a run), and a test checks that the README
+// holds exactly what the committed snapshots give, so the tables cannot
+// drift from their raw output. Run it from the repository root:
+//
+//	go run ./internal/benchtables          # benchmark, then write
+//	go run ./internal/benchtables -render  # write from the snapshots only
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// A suite is one `go test -bench` run and the README table made from it.
+type suite struct {
+	name   string   // marker name and snapshot file (bench/snapshots/NAME.txt)
+	args   []string // go test arguments after -run ^$ -count N
+	render func(r results) (string, error)
+}
+
+var suites = []suite{
+	{"codec", []string{"-bench", ".", "-benchmem", "./core"}, codecTable},
+	{"kernel", []string{"-bench", "Kernel", "."}, kernelTable},
+}
+
+func main() {
+	renderOnly := flag.Bool("render", false, "write the README from the committed snapshots, without benchmarking")
+	count := flag.Int("count", 3, "runs of each benchmark (the tables use the fastest)")
+	readme := flag.String("readme", "README.md", "the README to rewrite")
+	flag.Parse()
+	if err := run(*renderOnly, *count, *readme); err != nil {
+		fmt.Fprintln(os.Stderr, "benchtables:", err)
+		os.Exit(1)
+	}
+}
+
+func run(renderOnly bool, count int, readme string) error {
+	if !renderOnly {
+		for _, s := range suites {
+			if err := snapshot(s, count); err != nil {
+				return err
+			}
+		}
+	}
+	doc, err := os.ReadFile(readme)
+	if err != nil {
+		return err
+	}
+	out, err := renderAll(doc, os.ReadFile)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(readme, out, 0o644)
+}
+
+func snapshotPath(name string) string { return "bench/snapshots/" + name + ".txt" }
+
+// snapshot runs s and writes its raw output, after a header saying when,
+// with what and under what load.
+func snapshot(s suite, count int) error {
+	load, _ := os.ReadFile("/proc/loadavg")
+	var out bytes.Buffer
+	fmt.Fprintf(&out, "# %s, %s, GOMAXPROCS %d, load average %s", time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.Version(), runtime.GOMAXPROCS(0), strings.Join(strings.Fields(string(load))[:min(3, len(strings.Fields(string(load))))], " "))
+	fmt.Fprintf(&out, "\n# go test -run '^$' -count %d %s\n", count, strings.Join(s.args, " "))
+	cmd := exec.Command("go", append([]string{"test", "-run", "^$", "-count", strconv.Itoa(count)}, s.args...)...)
+	cmd.Stdout = &out
+	cmd.Stderr = os.Stderr
+	fmt.Fprintf(os.Stderr, "benchtables: %s: %s\n", s.name, strings.Join(cmd.Args, " "))
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s: %w", s.name, err)
+	}
+	return os.WriteFile(snapshotPath(s.name), out.Bytes(), 0o644)
+}
+
+// renderAll replaces every suite's table in doc by the one its snapshot
+// (read with read) gives.
+func renderAll(doc []byte, read func(string) ([]byte, error)) ([]byte, error) {
+	for _, s := range suites {
+		raw, err := read(snapshotPath(s.name))
+		if err != nil {
+			return nil, err
+		}
+		r, err := parse(bytes.NewReader(raw))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", snapshotPath(s.name), err)
+		}
+		table, err := s.render(r)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.name, err)
+		}
+		head := fmt.Sprintf("Measured %s; raw output in [%s](%s).\n\n", r.when, snapshotPath(s.name), snapshotPath(s.name))
+		if doc, err = replace(doc, s.name+"-table", head+table); err != nil {
+			return nil, err
+		}
+	}
+	return doc, nil
+}
+
+// replace puts body between the begin and end markers of name.
+func replace(doc []byte, name, body string) ([]byte, error) {
+	begin := []byte("<!-- " + name + ":begin")
+	end := []byte("<!-- " + name + ":end -->")
+	i := bytes.Index(doc, begin)
+	if i < 0 {
+		return nil, fmt.Errorf("README: no %s marker", begin)
+	}
+	i += bytes.IndexByte(doc[i:], '\n') + 1
+	j := bytes.Index(doc[i:], end)
+	if j < 0 {
+		return nil, fmt.Errorf("README: no %s marker", end)
+	}
+	return slices.Concat(doc[:i], []byte(body), doc[i+j:]), nil
+}
+
+// ---- benchmark output ----
+
+// bench is the fastest of a benchmark's runs (the run with the least
+// ns/op, and its other figures).
+type bench struct {
+	ns, mbps, bytes, allocs float64
+}
+
+type results struct {
+	when string // the snapshot's header line
+	b    map[string]bench
+}
+
+// get returns the named benchmark (its name without the -GOMAXPROCS
+// suffix).
+func (r results) get(name string) (bench, error) {
+	b, ok := r.b[name]
+	if !ok {
+		return bench{}, fmt.Errorf("no benchmark %s in the snapshot", name)
+	}
+	return b, nil
+}
+
+// parse reads `go test -bench` output: for each benchmark, the figures of
+// its fastest run.
+func parse(r io.Reader) (results, error) {
+	runs := map[string][]map[string]float64{}
+	res := results{b: map[string]bench{}}
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "# ") && res.when == "" {
+			res.when = strings.TrimPrefix(line, "# ")
+		}
+		f := strings.Fields(line)
+		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
+			continue
+		}
+		name := strings.TrimPrefix(f[0], "Benchmark")
+		if k := strings.LastIndexByte(name, '-'); k > 0 {
+			if _, err := strconv.Atoi(name[k+1:]); err == nil {
+				name = name[:k]
+			}
+		}
+		m := map[string]float64{}
+		for k := 2; k+1 < len(f); k += 2 {
+			v, err := strconv.ParseFloat(f[k], 64)
+			if err != nil {
+				return results{}, fmt.Errorf("%q: %w", line, err)
+			}
+			m[f[k+1]] = v
+		}
+		runs[name] = append(runs[name], m)
+	}
+	if err := sc.Err(); err != nil {
+		return results{}, err
+	}
+	if len(runs) == 0 || res.when == "" {
+		return results{}, fmt.Errorf("no benchmark results or no header line")
+	}
+	for name, rs := range runs {
+		best := slices.MinFunc(rs, func(a, b map[string]float64) int { return cmp.Compare(a["ns/op"], b["ns/op"]) })
+		res.b[name] = bench{ns: best["ns/op"], mbps: best["MB/s"], bytes: best["B/op"], allocs: best["allocs/op"]}
+	}
+	return res, nil
+}
+
+// ---- tables ----
+
+// ratio is a's time over b's, as the tables print it.
+func ratio(r results, a, b string) (string, error) {
+	x, err := r.get(a)
+	if err != nil {
+		return "", err
+	}
+	y, err := r.get(b)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%.2f×", x.ns/y.ns), nil
+}
+
+// dur prints nanoseconds at a readable scale.
+func dur(ns float64) string {
+	switch {
+	case ns >= 1e6:
+		return fmt.Sprintf("%.1f ms", ns/1e6)
+	case ns >= 1e3:
+		return fmt.Sprintf("%.1f µs", ns/1e3)
+	case ns >= 100:
+		return fmt.Sprintf("%.0f ns", ns)
+	}
+	return fmt.Sprintf("%.1f ns", ns)
+}
+
+// table writes rows of cells (the first is the header) as Markdown; a
+// cell of the error kind fails the table.
+func table(rows [][]string, align string) string {
+	var b strings.Builder
+	for i, row := range rows {
+		b.WriteString("| " + strings.Join(row, " | ") + " |\n")
+		if i == 0 {
+			b.WriteString(align + "\n")
+		}
+	}
+	return b.String()
+}
+
+func codecTable(r results) (string, error) {
+	var err error
+	must := func(s string, e error) string {
+		if err == nil {
+			err = e
+		}
+		return s
+	}
+	b := func(name string) bench {
+		x, e := r.get(name)
+		if err == nil {
+			err = e
+		}
+		return x
+	}
+	d1k, d64 := b("Decode/dense_1KiB"), b("Decode/dense_64MiB")
+	w, we := b("Writer/64MiB"), b("Writer/Encode+Write")
+	rows := [][]string{
+		{"benchmark", "result", "baseline (same run)"},
+		{"`Decode`, 64 MiB float32 vs 1 KiB", fmt.Sprintf("%s vs %s (%.2f×: O(1)), %.0f allocations", dur(d64.ns), dur(d1k.ns), d64.ns/d1k.ns, d64.allocs), "—"},
+		{"`Encode` 64 MiB into a fresh buffer", must(ratio(r, "Encode/64MiB", "Encode/make+copy")), "`make` + `copy`"},
+		{"`Append` 64 MiB into a reused buffer", must(ratio(r, "Append/64MiB", "Append/64MiB/copy")), "`copy`"},
+		{"`Append` 64 MiB with integrity", must(ratio(r, "EncodeIntegrity/64MiB", "EncodeIntegrity/copy+xxh3.Hash")), "`copy` + `xxh3.Hash`"},
+		{"`Append` 1 KiB", dur(b("Append/1KiB").ns), "`copy` " + dur(b("Append/1KiB/copy").ns)},
+		{"`Writer` 64 MiB", fmt.Sprintf("%s, %.0f B in %.0f allocations: no body copy", dur(w.ns), w.bytes, w.allocs), fmt.Sprintf("`Encode` + `Write`: %s, %.0f MiB", dur(we.ns), we.bytes/(1<<20))},
+		{"`Reader` 64 MiB, `ReuseBuffer(true)`", must(ratio(r, "Reader/64MiB/reuse", "Reader/io.ReadFull")), "`io.ReadFull` into a preallocated buffer"},
+		{"`Reader` 64 MiB, a fresh buffer per packet", must(ratio(r, "Reader/64MiB", "Reader/make+io.ReadFull")) + " (" + must(ratio(r, "Reader/64MiB", "Reader/io.ReadFull")) + " the preallocated baseline)", "`make` + `io.ReadFull`"},
+		{"LZ4 frame compress, 64 MiB", must(ratio(r, "LZ4/normal_f32/compress/frame", "LZ4/normal_f32/compress/block")) + " (float32 noise), " + must(ratio(r, "LZ4/pattern/compress/frame", "LZ4/pattern/compress/block")) + " (compressible)", "pierrec `CompressBlock` loop"},
+		{"LZ4 frame decompress, 64 MiB", must(ratio(r, "LZ4/normal_f32/decompress/frame", "LZ4/normal_f32/decompress/block")) + ", " + must(ratio(r, "LZ4/pattern/decompress/frame", "LZ4/pattern/decompress/block")), "pierrec `UncompressBlock` loop"},
+	}
+	if err != nil {
+		return "", err
+	}
+	return table(rows, "|---|---|---|"), nil
+}
+
+// kernels are the kernel table's rows: benchmark and label.
+var kernels = [][2]string{
+	{"F16ToF32", "float16 → float32"},
+	{"F32ToF16", "float32 → float16"},
+	{"BF16ToF32", "bfloat16 → float32"},
+	{"F32ToBF16", "float32 → bfloat16"},
+	{"DequantInt8", "dequantize int8"},
+	{"DequantUint8PerChannel", "dequantize uint8 per channel"},
+	{"DequantInt4", "dequantize int4"},
+	{"DequantInt4Group128", "dequantize int4, groups of 128"},
+	{"MinMax", "min/max scan (input bytes)"},
+	{"QuantInt8", "quantize int8"},
+	{"QuantInt8Group128", "quantize int8, groups of 128"},
+	{"PackInt4", "pack int4"},
+	{"UnpackInt4", "unpack int4"},
+}
+
+func kernelTable(r results) (string, error) {
+	rows := [][]string{{"kernel", "copy", "go", "avx2", "avx512", "avx512 / go", "avx512 / copy"}}
+	for _, k := range kernels {
+		var v [4]bench
+		for i, impl := range []string{"copy", "go", "avx2", "avx512"} {
+			x, err := r.get("Kernel" + k[0] + "/" + impl)
+			if err != nil {
+				return "", err
+			}
+			v[i] = x
+		}
+		gb := func(x bench) string { return fmt.Sprintf("%.1f", x.mbps/1000) }
+		rows = append(rows, []string{k[1], gb(v[0]), gb(v[1]), gb(v[2]), gb(v[3]),
+			fmt.Sprintf("%.0f×", v[3].mbps/v[1].mbps), fmt.Sprintf("%.2f", v[3].mbps/v[0].mbps)})
+	}
+	return table(rows, "|---|---:|---:|---:|---:|---:|---:|"), nil
+}
