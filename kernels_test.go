@@ -205,19 +205,22 @@ func TestKernelHalfKnownValues(t *testing.T) {
 		{0x00008000, 0x0000}, {0x00018000, 0x0002}, {0x00008001, 0x0001}, {0x80000001, 0x8000},
 		{0x7F800001, 0x7FC0}, {0xFFC00000, 0xFFC0}, {0x7FFFFFFF, 0x7FFF}, {0xFF800000, 0xFF80},
 	}
-	withImpl(t, func(t *testing.T, impl string) {
-		// Put each value at every position of a 19-element vector so that
-		// both vector bodies and tails see it.
-		for _, c := range f16 {
-			for pos := 0; pos < 19; pos++ {
-				src := make([]float32, 19)
-				src[pos] = math.Float32frombits(c.f)
-				dst := make([]uint16, 19)
-				Float32ToFloat16(dst, src)
-				if dst[pos] != c.h {
-					t.Fatalf("f16(%#08x) = %#04x, want %#04x", c.f, dst[pos], c.h)
-				}
+	// narrow checks that conv puts want at every position of a 19-element
+	// vector holding f there (so that vector bodies and tails see it).
+	narrow := func(t *testing.T, name string, conv func(dst []uint16, src []float32) int, f uint32, want uint16) {
+		for pos := 0; pos < 19; pos++ {
+			src := make([]float32, 19)
+			src[pos] = math.Float32frombits(f)
+			dst := make([]uint16, 19)
+			conv(dst, src)
+			if dst[pos] != want {
+				t.Fatalf("%s(%#08x) = %#04x, want %#04x", name, f, dst[pos], want)
 			}
+		}
+	}
+	withImpl(t, func(t *testing.T, impl string) {
+		for _, c := range f16 {
+			narrow(t, "f16", Float32ToFloat16, c.f, c.h)
 			if c.f&0x7FFFFFFF <= 0x7F800000 && c.f&0x7F800000 != 0 { // not NaN, not f32 subnormal
 				var back [1]float32
 				Float16ToFloat32(back[:], []uint16{c.h})
@@ -227,15 +230,7 @@ func TestKernelHalfKnownValues(t *testing.T) {
 			}
 		}
 		for _, c := range bf16 {
-			for pos := 0; pos < 19; pos++ {
-				src := make([]float32, 19)
-				src[pos] = math.Float32frombits(c.f)
-				dst := make([]uint16, 19)
-				Float32ToBFloat16(dst, src)
-				if dst[pos] != c.h {
-					t.Fatalf("bf16(%#08x) = %#04x, want %#04x", c.f, dst[pos], c.h)
-				}
-			}
+			narrow(t, "bf16", Float32ToBFloat16, c.f, c.h)
 		}
 	})
 }

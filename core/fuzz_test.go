@@ -42,28 +42,6 @@ func addSeeds(f *testing.F) {
 	f.Add(mustEncode(f, &Bundle{Entries: []Entry{{"m", tensorOf(Uint16, []int{len(multi) / 2}, multi)}}}, Options{Compress: true}))
 }
 
-// checkFuzzErr fails unless err is a FormatError with one sentinel and an
-// offset inside [0, size].
-func checkFuzzErr(t *testing.T, what string, err error, size int) {
-	t.Helper()
-	var fe *FormatError
-	if !errors.As(err, &fe) {
-		t.Fatalf("%s: error %q (%T) is not a *FormatError", what, err, err)
-	}
-	n := 0
-	for _, s := range sentinels {
-		if errors.Is(err, s) {
-			n++
-		}
-	}
-	if n != 1 || fe.Field == "" {
-		t.Fatalf("%s: error %q wraps %d sentinels (field %q)", what, err, n, fe.Field)
-	}
-	if fe.Offset < 0 || fe.Offset > int64(size) {
-		t.Fatalf("%s: error %q: offset %d outside [0, %d]", what, err, fe.Offset, size)
-	}
-}
-
 // reencodable reports whether the writer accepts v (some decodable values
 // are refused on purpose: duplicate keys, string values in bundles, the
 // decode-only RAGGED framing).
@@ -105,7 +83,7 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("decoding %d bytes allocated %d bytes", len(data), a)
 		}
 		if err != nil {
-			checkFuzzErr(t, "Decode", err, len(data))
+			checkFormatErr(t, "Decode", err, nil, len(data))
 			return
 		}
 		if n < 8 || n > len(data) {
@@ -188,7 +166,7 @@ func FuzzReader(f *testing.F) {
 						t.Fatalf("stream at %d ends early (%v) but Decode of the rest succeeds", off, err)
 					}
 				default:
-					checkFuzzErr(t, "Reader", err, len(data)-int(off))
+					checkFormatErr(t, "Reader", err, nil, len(data)-int(off))
 				}
 				if _, err2 := r.Read(); err2 != err {
 					t.Fatalf("error not sticky: %v then %v", err, err2)
@@ -239,11 +217,11 @@ func FuzzInspect(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		info, ierr := Inspect(data)
 		if ierr != nil {
-			checkFuzzErr(t, "Inspect", ierr, len(data))
+			checkFormatErr(t, "Inspect", ierr, nil, len(data))
 		}
 		pl, perr := PacketLen(data, Limits{})
 		if perr != nil {
-			checkFuzzErr(t, "PacketLen", perr, len(data))
+			checkFormatErr(t, "PacketLen", perr, nil, len(data))
 		} else if pl < 8 || pl > len(data) {
 			t.Fatalf("PacketLen %d of %d bytes", pl, len(data))
 		}
@@ -252,13 +230,13 @@ func FuzzInspect(f *testing.F) {
 		}
 		tree, terr := InspectTree(data, Limits{})
 		if terr != nil {
-			checkFuzzErr(t, "InspectTree", terr, len(data))
+			checkFormatErr(t, "InspectTree", terr, nil, len(data))
 		} else {
 			checkParts(t, tree, 0, len(data))
 		}
 		ds, dserr := DecompressedSize(data, Limits{})
 		if dserr != nil {
-			checkFuzzErr(t, "DecompressedSize", dserr, len(data))
+			checkFormatErr(t, "DecompressedSize", dserr, nil, len(data))
 		}
 		v, n, derr := DecodePrefix(data, Limits{})
 		if derr != nil {

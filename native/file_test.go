@@ -7,30 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"unsafe"
 
 	tenso "github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/internal/testutil"
 )
-
-func f32(n int) *tenso.Tensor {
-	d := make([]byte, 4*n)
-	for i := range d {
-		d[i] = byte(i*31 + 7)
-	}
-	return &tenso.Tensor{DType: tenso.Float32, Shape: []int{n}, Data: d}
-}
-
-func inside(inner, outer []byte) bool {
-	if len(inner) == 0 || len(outer) == 0 {
-		return false
-	}
-	a, b := uintptr(unsafe.Pointer(&inner[0])), uintptr(unsafe.Pointer(&outer[0]))
-	return a >= b && a+uintptr(len(inner)) <= b+uintptr(len(outer))
-}
 
 func TestDumpLoadFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "x.tenso")
-	in := f32(10000)
+	in := testutil.Bytes(10000)
 	n, err := DumpFile(path, in, DumpOptions{Encode: tenso.Options{Integrity: true}, Sync: true})
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +33,7 @@ func TestDumpLoadFile(t *testing.T) {
 	}
 	defer f.Close()
 	v := f.Value().(*tenso.Tensor)
-	if !f.Mapped() || !bytes.Equal(v.Data, in.Data) || !inside(v.Data, f.Packet()) || !inside(f.Packet(), f.mapped) {
+	if !f.Mapped() || !bytes.Equal(v.Data, in.Data) || !testutil.Within(v.Data, f.Packet()) || !testutil.Within(f.Packet(), f.mapped) {
 		t.Fatal("LoadFile: wrong data or not a view into the mapping")
 	}
 	if !tenso.IsAligned(v.Data, 64) {
@@ -59,7 +43,7 @@ func TestDumpLoadFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Replacing the file (rename) leaves the old mapping intact.
-	if _, err := DumpFile(path, f32(3), DumpOptions{}); err != nil {
+	if _, err := DumpFile(path, testutil.Bytes(3), DumpOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(v.Data, in.Data) {
@@ -148,7 +132,7 @@ func TestLoadCompressedAndTrailing(t *testing.T) {
 	f.Close()
 	// Trailing bytes after an uncompressed packet are ignored (as the
 	// reference does); the packet is delimited by its framing.
-	pkt, _ := tenso.Encode(f32(5), tenso.Options{})
+	pkt, _ := tenso.Encode(testutil.Bytes(5), tenso.Options{})
 	os.WriteFile(p, append(pkt, "trailing junk"...), 0o644)
 	f, err = LoadFile(p)
 	if err != nil || len(f.Packet()) != len(pkt) {
@@ -159,7 +143,7 @@ func TestLoadCompressedAndTrailing(t *testing.T) {
 
 func TestLoadBadFiles(t *testing.T) {
 	dir := t.TempDir()
-	pkt, _ := tenso.Encode(f32(1000), tenso.Options{})
+	pkt, _ := tenso.Encode(testutil.Bytes(1000), tenso.Options{})
 	for name, tc := range map[string]struct {
 		data []byte
 		want error
@@ -193,7 +177,7 @@ func TestLoadBadFiles(t *testing.T) {
 // Do turns the SIGBUS into ErrFault; the process survives.
 func TestLoadTruncatedAfterMapping(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "t.tenso")
-	in := f32(1 << 16) // 256 KiB body: many pages
+	in := testutil.Bytes(1 << 16) // 256 KiB body: many pages
 	if _, err := DumpFile(p, in, DumpOptions{}); err != nil {
 		t.Fatal(err)
 	}

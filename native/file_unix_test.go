@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	tenso "github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/internal/testutil"
 	"golang.org/x/sys/unix"
 )
 
@@ -17,7 +18,7 @@ func TestLoadFIFO(t *testing.T) {
 	if err := unix.Mkfifo(p, 0o600); err != nil {
 		t.Skip("mkfifo:", err)
 	}
-	in := f32(70000)
+	in := testutil.Bytes(70000)
 	done := make(chan error, 1)
 	go func() {
 		w, err := os.OpenFile(p, os.O_WRONLY, 0)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	tenso "github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/internal/testutil"
 )
 
 func newCache(t testing.TB, size int64) *Cache {
@@ -65,7 +66,7 @@ func TestCacheLayout(t *testing.T) {
 	if le.Uint64(m[24:]) != 1<<20-ds || le.Uint64(m[32:]) != ds || le.Uint32(m[40:]) != noSlot || le.Uint32(m[44:]) != noSlot {
 		t.Fatal("allocator/LRU header fields")
 	}
-	in := f32Tensor(10)
+	in := testutil.Bytes(10)
 	if err := c.Put("k", &tenso.Tensor{DType: tenso.Float32, Shape: []int{2, 5}, Data: in.Data}, PutOptions{TTL: time.Minute}); err != nil {
 		t.Fatal(err)
 	}
@@ -102,14 +103,14 @@ func TestCacheBasics(t *testing.T) {
 			t.Fatal(k, err)
 		}
 		got := v.Value.(*tenso.Tensor)
-		if !bytes.Equal(got.Data, want.Data) || !within(got.Data, c.mem) || !v.Valid() {
+		if !bytes.Equal(got.Data, want.Data) || !testutil.Within(got.Data, c.mem) || !v.Valid() {
 			t.Fatalf("%q: zero-copy get wrong", k)
 		}
 		if !tenso.IsAligned(got.Data, 64) {
 			t.Fatalf("%q: body not aligned", k)
 		}
 		cp, err := c.GetCopy(k)
-		if err != nil || within(cp.(*tenso.Tensor).Data, c.mem) || verifyChecked(cp) != nil {
+		if err != nil || testutil.Within(cp.(*tenso.Tensor).Data, c.mem) || verifyChecked(cp) != nil {
 			t.Fatal(k, err)
 		}
 	}
@@ -151,7 +152,7 @@ func TestCacheBasics(t *testing.T) {
 	if err := c.Put(strings.Repeat("x", 128), vals["a"], PutOptions{}); err != nil {
 		t.Fatal("128-byte key:", err)
 	}
-	if err := c.Put("big", f32Tensor(1<<18), PutOptions{}); !errors.Is(err, ErrTooLarge) {
+	if err := c.Put("big", testutil.Bytes(1<<18), PutOptions{}); !errors.Is(err, ErrTooLarge) {
 		t.Fatal(err)
 	}
 	if err := c.Clear(); err != nil {
@@ -165,13 +166,13 @@ func TestCacheBasics(t *testing.T) {
 
 func TestCacheUpdateInPlace(t *testing.T) {
 	c := newCache(t, 1<<20)
-	a := f32Tensor(256)
+	a := testutil.Bytes(256)
 	if err := c.Put("w", a, PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	v, _ := c.Get("w")
 	before, _ := c.Info("w")
-	b := f32Tensor(256)
+	b := testutil.Bytes(256)
 	for i := range b.Data {
 		b.Data[i] ^= 0xFF
 	}
@@ -186,7 +187,7 @@ func TestCacheUpdateInPlace(t *testing.T) {
 	if !bytes.Equal(v.Value.(*tenso.Tensor).Data, b.Data) || before.ChunkSize != after.ChunkSize {
 		t.Fatal("update was not in place")
 	}
-	if err := c.Update("w", f32Tensor(255), tenso.Options{}); !errors.Is(err, ErrMismatch) {
+	if err := c.Update("w", testutil.Bytes(255), tenso.Options{}); !errors.Is(err, ErrMismatch) {
 		t.Fatal(err)
 	}
 	if err := c.Update("w", &tenso.Tensor{DType: tenso.Int32, Shape: []int{256}, Data: b.Data}, tenso.Options{}); !errors.Is(err, ErrMismatch) {
@@ -196,7 +197,7 @@ func TestCacheUpdateInPlace(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A put of a smaller value under an existing key reuses the chunk.
-	if err := c.Put("w", f32Tensor(10), PutOptions{}); err != nil {
+	if err := c.Put("w", testutil.Bytes(10), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if i, _ := c.Info("w"); i.ChunkSize != before.ChunkSize || i.PacketSize != 104 {
@@ -211,10 +212,10 @@ func TestCacheTTL(t *testing.T) {
 	c := newCache(t, 1<<20)
 	clk := newFakeClock()
 	c.clk = clk
-	if err := c.Put("short", f32Tensor(4), PutOptions{TTL: 20 * time.Millisecond}); err != nil {
+	if err := c.Put("short", testutil.Bytes(4), PutOptions{TTL: 20 * time.Millisecond}); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Put("long", f32Tensor(4), PutOptions{TTL: time.Hour}); err != nil {
+	if err := c.Put("long", testutil.Bytes(4), PutOptions{TTL: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
 	clk.advance(19 * time.Millisecond)
@@ -300,7 +301,7 @@ func TestCacheLRUEviction(t *testing.T) {
 	// A full entry table evicts the tail.
 	c.Clear()
 	for i := 0; i < st.MaxEntries+5; i++ {
-		if err := c.Put(string(rune(0x4e00+i)), f32Tensor(1), PutOptions{}); err != nil {
+		if err := c.Put(string(rune(0x4e00+i)), testutil.Bytes(1), PutOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -390,7 +391,7 @@ func writeSeg(t *testing.T, data []byte) string {
 
 func TestCacheAttachErrors(t *testing.T) {
 	c := newCache(t, 64<<10)
-	c.Put("a", f32Tensor(10), PutOptions{})
+	c.Put("a", testutil.Bytes(10), PutOptions{})
 	good := append([]byte(nil), c.mem...)
 	mut := func(f func(b []byte)) []byte {
 		b := append([]byte(nil), good...)

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/tenso-go/tenso/internal/testutil"
 )
 
 func exists(name string) bool {
@@ -53,7 +55,7 @@ func TestCacheLifeCycle(t *testing.T) {
 	if st, _ := b.Stats(); st.PoolSize != 1<<20 {
 		t.Fatalf("attached to a pool of %d bytes, want the existing 1 MiB", st.PoolSize)
 	}
-	if err := a.Put("w", f32Tensor(8), PutOptions{}); err != nil {
+	if err := a.Put("w", testutil.Bytes(8), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.GetCopy("w"); err != nil {
@@ -185,7 +187,7 @@ func TestOpenOrCreateCacheWaits(t *testing.T) {
 		if c.Created() || clk.sleeps != 4 {
 			t.Fatalf("created %v after %d waits, want attached after 4", c.Created(), clk.sleeps)
 		}
-		if err := c.Put("k", f32Tensor(4), PutOptions{}); err != nil {
+		if err := c.Put("k", testutil.Bytes(4), PutOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		mustCheck(t, c)
@@ -255,7 +257,7 @@ func openOrCreateChild(name string, seed int) {
 	if err != nil {
 		fail(9, err)
 	}
-	if err := c.Put("k"+strconv.Itoa(seed), f32Tensor(4), PutOptions{}); err != nil {
+	if err := c.Put("k"+strconv.Itoa(seed), testutil.Bytes(4), PutOptions{}); err != nil {
 		fail(10, err)
 	}
 	created := c.Created()

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	tenso "github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/internal/testutil"
 )
 
 // Child processes re-execute this test binary with TENSO_SHM_CHILD set;
@@ -299,7 +300,7 @@ func TestCacheKillHolder(t *testing.T) {
 // rule, not how fast this machine sleeps.
 func TestCacheStaleLock(t *testing.T) {
 	c := newCache(t, 64<<10)
-	c.Put("a", f32Tensor(4), PutOptions{})
+	c.Put("a", testutil.Bytes(4), PutOptions{})
 	o, err := OpenCache(c.Name(), CacheOptions{StaleAfter: 50 * time.Millisecond, LockTimeout: 3 * time.Second})
 	if err != nil {
 		t.Fatal(err)

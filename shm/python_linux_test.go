@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	tenso "github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/internal/testutil"
 )
 
 // Python's multiprocessing.shared_memory attaches to a Go segment by name
@@ -20,7 +21,7 @@ func TestPythonSharedMemoryInterop(t *testing.T) {
 	if err != nil {
 		t.Skip("python3 not installed")
 	}
-	in := f32Tensor(10)
+	in := testutil.Bytes(10)
 	pkt, _ := tenso.Encode(in, tenso.Options{})
 	name := testName(t)
 	s, err := CreateFrom(name, in, tenso.Options{})

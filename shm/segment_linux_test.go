@@ -7,26 +7,10 @@ import (
 	"errors"
 	"os"
 	"testing"
-	"unsafe"
 
 	tenso "github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/internal/testutil"
 )
-
-func f32Tensor(n int) *tenso.Tensor {
-	d := make([]byte, 4*n)
-	for i := range d {
-		d[i] = byte(i * 7)
-	}
-	return &tenso.Tensor{DType: tenso.Float32, Shape: []int{n}, Data: d}
-}
-
-func within(inner, outer []byte) bool {
-	if len(inner) == 0 || len(outer) == 0 {
-		return false
-	}
-	a, b := uintptr(unsafe.Pointer(&inner[0])), uintptr(unsafe.Pointer(&outer[0]))
-	return a >= b && a+uintptr(len(inner)) <= b+uintptr(len(outer))
-}
 
 func TestSegmentPutGet(t *testing.T) {
 	name := testName(t)
@@ -38,7 +22,7 @@ func TestSegmentPutGet(t *testing.T) {
 	if st, err := os.Stat(shmDir + name); err != nil || st.Mode().Perm() != 0o600 || st.Size() != 1<<16 {
 		t.Fatalf("segment file: %v %v", st, err)
 	}
-	in := f32Tensor(1000)
+	in := testutil.Bytes(1000)
 	n, err := s.Put(in, tenso.Options{Integrity: true})
 	if err != nil {
 		t.Fatal(err)
@@ -58,25 +42,25 @@ func TestSegmentPutGet(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := v.(*tenso.Tensor)
-	if !bytes.Equal(got.Data, in.Data) || !within(got.Data, r.Bytes()) {
+	if !bytes.Equal(got.Data, in.Data) || !testutil.Within(got.Data, r.Bytes()) {
 		t.Fatal("Get: wrong data or not a view into the segment")
 	}
 	if !tenso.IsAligned(got.Data, 64) {
 		t.Error("body not 64-byte aligned in shared memory")
 	}
 	cp, err := r.GetCopy()
-	if err != nil || within(cp.(*tenso.Tensor).Data, r.Bytes()) || !bytes.Equal(cp.(*tenso.Tensor).Data, in.Data) {
+	if err != nil || testutil.Within(cp.(*tenso.Tensor).Data, r.Bytes()) || !bytes.Equal(cp.(*tenso.Tensor).Data, in.Data) {
 		t.Fatal("GetCopy must copy", err)
 	}
 	// A smaller packet leaves the tail alone and still reads back.
-	if _, err := s.Put(f32Tensor(3), tenso.Options{}); err != nil {
+	if _, err := s.Put(testutil.Bytes(3), tenso.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if v, err := r.Get(); err != nil || len(v.(*tenso.Tensor).Data) != 12 {
 		t.Fatal(v, err)
 	}
 	// Too large: nothing written.
-	if _, err := s.Put(f32Tensor(1<<15), tenso.Options{}); !errors.Is(err, ErrTooLarge) {
+	if _, err := s.Put(testutil.Bytes(1<<15), tenso.Options{}); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("oversized put: %v", err)
 	}
 	if err := s.Close(); err != nil || s.Close() != nil {
@@ -145,7 +129,7 @@ func TestSegmentCompressed(t *testing.T) {
 }
 
 func TestSegmentBadContents(t *testing.T) {
-	good, _ := tenso.Encode(f32Tensor(100), tenso.Options{})
+	good, _ := tenso.Encode(testutil.Bytes(100), tenso.Options{})
 	cases := []struct {
 		name string
 		data []byte
@@ -197,7 +181,7 @@ func TestSegmentBadContents(t *testing.T) {
 // packet by the current size and reports ErrCorrupt; no SIGBUS.
 func TestSegmentTruncatedAfterMapping(t *testing.T) {
 	name := testName(t)
-	s, err := CreateFrom(name, f32Tensor(4096), tenso.Options{})
+	s, err := CreateFrom(name, testutil.Bytes(4096), tenso.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +196,7 @@ func TestSegmentTruncatedAfterMapping(t *testing.T) {
 		t.Fatalf("GetCopy after truncation: %v", err)
 	}
 	// Put writes past the new end: the fault is caught.
-	if _, err := s.Put(f32Tensor(4000), tenso.Options{}); !errors.Is(err, ErrFault) {
+	if _, err := s.Put(testutil.Bytes(4000), tenso.Options{}); !errors.Is(err, ErrFault) {
 		t.Fatalf("Put after truncation: %v", err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/tenso-go/tenso"
 )
@@ -96,4 +97,40 @@ func F32s(v tenso.Value) []float32 {
 		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(t.Data[4*i:]))
 	}
 	return out
+}
+
+// Bytes returns an n-element float32 tensor whose data bytes follow a
+// fixed pattern (byte i is i·31 + 7): for tests that compare bytes rather
+// than values.
+func Bytes(n int) *tenso.Tensor {
+	d := make([]byte, 4*n)
+	for i := range d {
+		d[i] = byte(i*31 + 7)
+	}
+	return &tenso.Tensor{DType: tenso.Float32, Shape: []int{n}, Data: d}
+}
+
+// Within reports whether inner is a non-empty sub-slice of the memory of
+// outer: a zero-copy view rather than a copy.
+func Within(inner, outer []byte) bool {
+	if len(inner) == 0 || len(outer) == 0 {
+		return false
+	}
+	a, b := uintptr(unsafe.Pointer(&inner[0])), uintptr(unsafe.Pointer(&outer[0]))
+	return a >= b && a+uintptr(len(inner)) <= b+uintptr(len(outer))
+}
+
+// Doubled returns a new float32 tensor of t's shape whose elements are
+// twice t's (a test model's answer); ok is false when t is not float32.
+func Doubled(v tenso.Value) (out *tenso.Tensor, ok bool) {
+	t, ok := v.(*tenso.Tensor)
+	if !ok || t.DType != tenso.Float32 {
+		return nil, false
+	}
+	out = &tenso.Tensor{DType: tenso.Float32, Shape: append([]int(nil), t.Shape...), Data: make([]byte, len(t.Data))}
+	for i := 0; i+4 <= len(t.Data); i += 4 {
+		v := math.Float32frombits(binary.LittleEndian.Uint32(t.Data[i:]))
+		binary.LittleEndian.PutUint32(out.Data[i:], math.Float32bits(2*v))
+	}
+	return out, true
 }

@@ -3,7 +3,6 @@ package tensogrpc
 import (
 	"context"
 	"fmt"
-	"net"
 	"testing"
 	"time"
 
@@ -17,20 +16,13 @@ func identity(_ context.Context, in tenso.Value) (tenso.Value, error) { return i
 // protobuf messages (the reference's wire format) and with the tenso codec
 // (bare packets), same server, same tensor.
 func BenchmarkPredict(b *testing.B) {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, lis, NewService(identity, ServiceOptions{}), ServerOptions{}) }()
-	defer func() { cancel(); <-done }()
+	addr := start(b, identity, ServerOptions{})
 	for _, elems := range []int{256, 1 << 20, 16 << 20} { // 1 KiB, 4 MiB, 64 MiB
 		in := testutil.F32([]int{elems})
 		size, _ := tenso.EncodedLen(in, tenso.Options{})
 		for _, mode := range []string{"protobuf", "tenso-codec"} {
 			b.Run(fmt.Sprintf("%dKiB/%s", 4*elems>>10, mode), func(b *testing.B) {
-				c, err := Dial(lis.Addr().String(), ClientOptions{UseCodec: mode == "tenso-codec"})
+				c, err := Dial(addr, ClientOptions{UseCodec: mode == "tenso-codec"})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -55,20 +47,13 @@ func BenchmarkPredict(b *testing.B) {
 // Predict of the same tensor in every iteration and reports both times per
 // call and their ratio (tenso/protobuf), robust to load changes.
 func BenchmarkPredictInterleaved(b *testing.B) {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, lis, NewService(identity, ServiceOptions{}), ServerOptions{}) }()
-	defer func() { cancel(); <-done }()
-	pc, err := Dial(lis.Addr().String(), ClientOptions{})
+	addr := start(b, identity, ServerOptions{})
+	pc, err := Dial(addr, ClientOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer pc.Close()
-	tc, err := Dial(lis.Addr().String(), ClientOptions{UseCodec: true})
+	tc, err := Dial(addr, ClientOptions{UseCodec: true})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -2,10 +2,8 @@ package tensogrpc
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"io"
-	"math"
 	"net"
 	"reflect"
 	"strings"
@@ -23,23 +21,18 @@ import (
 )
 
 func double(ctx context.Context, in tenso.Value) (tenso.Value, error) {
-	t, ok := in.(*tenso.Tensor)
-	if !ok || t.DType != tenso.Float32 {
+	out, ok := testutil.Doubled(in)
+	if !ok {
 		return nil, status.Error(codes.InvalidArgument, "want a float32 tensor")
 	}
 	if ModelName(ctx) == "broken" {
 		return nil, errors.New("model exploded")
 	}
-	out := &tenso.Tensor{DType: tenso.Float32, Shape: t.Shape, Data: make([]byte, len(t.Data))}
-	for i := 0; i+4 <= len(t.Data); i += 4 {
-		v := math.Float32frombits(binary.LittleEndian.Uint32(t.Data[i:]))
-		binary.LittleEndian.PutUint32(out.Data[i:], math.Float32bits(2*v))
-	}
 	return out, nil
 }
 
 // start serves h on loopback until the test ends; it returns the address.
-func start(t *testing.T, h Handler, o ServerOptions) string {
+func start(t testing.TB, h Handler, o ServerOptions) string {
 	t.Helper()
 	lis := testutil.Loopback(t)
 	testutil.Serve(t, func(ctx context.Context) error {

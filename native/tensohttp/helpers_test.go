@@ -2,8 +2,6 @@ package tensohttp
 
 import (
 	"context"
-	"encoding/binary"
-	"math"
 	"strings"
 	"testing"
 
@@ -13,14 +11,9 @@ import (
 
 // double is the test endpoint: float32 tensors times two, in a new buffer.
 func double(_ context.Context, in tenso.Value) (tenso.Value, error) {
-	t, ok := in.(*tenso.Tensor)
-	if !ok || t.DType != tenso.Float32 {
+	out, ok := testutil.Doubled(in)
+	if !ok {
 		return nil, Error(422, "want a float32 tensor")
-	}
-	out := &tenso.Tensor{DType: t.DType, Shape: append([]int(nil), t.Shape...), Data: make([]byte, len(t.Data))}
-	for i := 0; i+4 <= len(t.Data); i += 4 {
-		v := math.Float32frombits(binary.LittleEndian.Uint32(t.Data[i:]))
-		binary.LittleEndian.PutUint32(out.Data[i:], math.Float32bits(2*v))
 	}
 	return out, nil
 }

@@ -77,42 +77,27 @@ func BenchmarkStore64MiB(b *testing.B) {
 	}
 	p, _ := tenso.Encode(benchTensor(64<<20), tenso.Options{})
 	obs := s.ObjectStore()
-	b.Run("Put/objectstore", func(b *testing.B) {
-		b.SetBytes(int64(len(p)))
-		for b.Loop() {
-			if _, err := obs.PutBytes(ctx, "raw", p); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("Put/tenso", func(b *testing.B) {
-		b.SetBytes(int64(len(p)))
-		for b.Loop() {
-			if err := s.Put(ctx, "t", p); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("Get/objectstore", func(b *testing.B) {
-		b.SetBytes(int64(len(p)))
-		b.ReportAllocs()
-		m := allocBytes(b, func() {
-			if _, err := obs.GetBytes(ctx, "raw"); err != nil {
-				b.Fatal(err)
-			}
+	runs := []struct {
+		name string
+		op   func() error
+	}{
+		{"Put/objectstore", func() error { _, err := obs.PutBytes(ctx, "raw", p); return err }},
+		{"Put/tenso", func() error { return s.Put(ctx, "t", p) }},
+		{"Get/objectstore", func() error { _, err := obs.GetBytes(ctx, "raw"); return err }},
+		{"Get/tenso", func() error { _, err := s.Get(ctx, "t"); return err }},
+	}
+	for _, r := range runs {
+		b.Run(r.name, func(b *testing.B) {
+			b.SetBytes(int64(len(p)))
+			b.ReportAllocs()
+			m := allocBytes(b, func() {
+				if err := r.op(); err != nil {
+					b.Fatal(err)
+				}
+			})
+			b.ReportMetric(m/float64(len(p)), "bodies/op")
 		})
-		b.ReportMetric(m/float64(len(p)), "bodies/op")
-	})
-	b.Run("Get/tenso", func(b *testing.B) {
-		b.SetBytes(int64(len(p)))
-		b.ReportAllocs()
-		m := allocBytes(b, func() {
-			if _, err := s.Get(ctx, "t"); err != nil {
-				b.Fatal(err)
-			}
-		})
-		b.ReportMetric(m/float64(len(p)), "bodies/op")
-	})
+	}
 }
 
 // allocBytes runs fn in the benchmark loop and returns the bytes the

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/internal/testutil"
 	"github.com/tetratelabs/wazero"
 )
 
@@ -46,13 +47,7 @@ func BenchmarkInstantiate(b *testing.B) {
 	})
 }
 
-func kib(n int) *tenso.Tensor {
-	v := make([]float32, n*256)
-	for i := range v {
-		v[i] = float32(i)
-	}
-	return f32tensor(v...)
-}
+func kib(n int) *tenso.Tensor { return testutil.F32([]int{n * 256}) }
 
 // A plugin round trip of a 1 KiB float32 tensor (encode in the host, copy
 // into the plugin, decode, scale, encode in the plugin, copy out, validate),

@@ -2,36 +2,24 @@ package host
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"github.com/tenso-go/tenso/internal/golden"
-	"math"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/internal/testutil"
 )
 
-func f32tensor(vals ...float32) *tenso.Tensor {
-	b := make([]byte, 4*len(vals))
-	for i, v := range vals {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
-	}
-	return &tenso.Tensor{DType: tenso.Float32, Shape: []int{len(vals)}, Data: b}
-}
+func f32tensor(vals ...float32) *tenso.Tensor { return testutil.F32([]int{len(vals)}, vals...) }
 
 func floatsOf(t *testing.T, v tenso.Value) []float32 {
 	t.Helper()
-	ten, ok := v.(*tenso.Tensor)
-	if !ok || ten.DType != tenso.Float32 {
+	if ten, ok := v.(*tenso.Tensor); !ok || ten.DType != tenso.Float32 {
 		t.Fatalf("not a float32 tensor: %v", v)
 	}
-	out := make([]float32, len(ten.Data)/4)
-	for i := range out {
-		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(ten.Data[4*i:]))
-	}
-	return out
+	return testutil.F32s(v)
 }
 
 func loadPlugin(t *testing.T, r *Runtime, rel string, cfg PluginConfig) *Plugin {
