@@ -82,9 +82,16 @@ test-e2e: bin/tenso $(NATS_BUNDLE)
 	$(call NPM_CI,web-demo)
 	cd web-demo && node --test e2e/*.test.js
 
+# Its output, after a line saying when and under what load, is kept in
+# bench/snapshots/js.txt, and the README's Node table is written from it
+# (internal/benchtables, whose test checks the README matches).
 bench-js: wasm
 	$(call NPM_CI,js)
-	cd js && node bench/bench.mjs
+	cd js && { echo "# $$(date -u '+%Y-%m-%d %H:%M UTC'), node $$(node --version), load average $$(cut -d' ' -f1-3 /proc/loadavg)"; \
+	  node bench/bench.mjs; } > ../bench/snapshots/js.txt.new
+	mv bench/snapshots/js.txt.new bench/snapshots/js.txt
+	cat bench/snapshots/js.txt
+	$(GO) run ./internal/benchtables -render
 
 # The module wasm/host embeds is committed (so that `go get` users have it);
 # this rebuilds it and fails when the committed file is not what the sources

@@ -1,24 +1,30 @@
-// Command benchtables runs the codec and kernel benchmarks, keeps their
-// raw output in bench/snapshots/, and writes the README's codec and kernel
-// tables from it, between the markers
+// Command benchtables runs the codec, kernel and serving benchmarks, keeps
+// their raw output in bench/snapshots/, and writes the README's tables
+// from it (and the Node table from bench/snapshots/js.txt, which make
+// bench-js writes), between the markers
 //
 //	<!-- codec-table:begin … -->   <!-- codec-table:end -->
 //	<!-- kernel-table:begin … -->  <!-- kernel-table:end -->
+//	<!-- serving-table:begin … --> <!-- serving-table:end -->
+//	<!-- js-table:begin … -->      <!-- js-table:end -->
 //
 // Every figure in those tables is computed from the snapshot files (the
 // fastest of the runs of each benchmark, as make bench takes: on a shared
-// machine interference only ever slows a run), and a test checks that the README
+// machine interference only ever slows a run; or the spread of a ratio
+// over the runs), and a test checks that the README
 // holds exactly what the committed snapshots give, so the tables cannot
 // drift from their raw output. Run it from the repository root:
 //
 //	go run ./internal/benchtables          # benchmark, then write
 //	go run ./internal/benchtables -render  # write from the snapshots only
+//	go run ./internal/benchtables -only serving  # benchmark one suite
 package main
 
 import (
 	"bufio"
 	"bytes"
 	"cmp"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -34,29 +40,43 @@ import (
 // A suite is one `go test -bench` run and the README table made from it.
 type suite struct {
 	name   string   // marker name and snapshot file (bench/snapshots/NAME.txt)
-	args   []string // go test arguments after -run ^$ -count N
+	args   []string // go test arguments after -run ^$ -count N; nil: the snapshot is make bench-js's
 	render func(r results) (string, error)
 }
 
 var suites = []suite{
 	{"codec", []string{"-bench", ".", "-benchmem", "./core"}, codecTable},
 	{"kernel", []string{"-bench", "Kernel", "."}, kernelTable},
+	{"serving", []string{"-bench", "Interleaved|Segment64MiB|Cache(Put|Get)4MiB|LoadFile", "-benchmem",
+		"./native/tensohttp", "./native/tensogrpc", "./shm", "./native"}, servingTable},
+	{"js", nil, jsTable},
 }
 
 func main() {
 	renderOnly := flag.Bool("render", false, "write the README from the committed snapshots, without benchmarking")
+	only := flag.String("only", "", "benchmark this suite only (codec, kernel or serving); every table is still written")
 	count := flag.Int("count", 3, "runs of each benchmark (the tables use the fastest)")
 	readme := flag.String("readme", "README.md", "the README to rewrite")
 	flag.Parse()
-	if err := run(*renderOnly, *count, *readme); err != nil {
+	if err := run(*renderOnly, *only, *count, *readme); err != nil {
 		fmt.Fprintln(os.Stderr, "benchtables:", err)
 		os.Exit(1)
 	}
 }
 
-func run(renderOnly bool, count int, readme string) error {
+func run(renderOnly bool, only string, count int, readme string) error {
+	if only != "" && !slices.ContainsFunc(suites, func(s suite) bool { return s.name == only }) {
+		return fmt.Errorf("-only %q: no such suite", only)
+	}
 	if !renderOnly {
 		for _, s := range suites {
+			if only != "" && s.name != only {
+				continue
+			}
+			if s.args == nil {
+				fmt.Fprintf(os.Stderr, "benchtables: %s: written by make bench-js, not benchmarked here\n", s.name)
+				continue
+			}
 			if err := snapshot(s, count); err != nil {
 				return err
 			}
@@ -100,7 +120,11 @@ func renderAll(doc []byte, read func(string) ([]byte, error)) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		r, err := parse(bytes.NewReader(raw))
+		parser := parse
+		if s.args == nil {
+			parser = parseJS
+		}
+		r, err := parser(bytes.NewReader(raw))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", snapshotPath(s.name), err)
 		}
@@ -141,8 +165,83 @@ type bench struct {
 }
 
 type results struct {
-	when string // the snapshot's header line
-	b    map[string]bench
+	when  string                          // the snapshot's header line
+	b     map[string]bench                // the fastest run of each benchmark
+	runs  map[string][]map[string]float64 // every run: unit → value
+	ratio map[string]map[string]float64   // js: row → baseline → median per-round ratio
+}
+
+// parseJS reads make bench-js output: its header line and the JSON line
+// of each row's median time and the interleaved rows' ratios.
+func parseJS(r io.Reader) (results, error) {
+	res := results{b: map[string]bench{}}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, 1<<20)
+	found := false
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "# ") && res.when == "" {
+			res.when = strings.TrimPrefix(line, "# ")
+		}
+		js, ok := strings.CutPrefix(line, "JSON: ")
+		if !ok {
+			continue
+		}
+		var v struct {
+			NS    map[string]float64            `json:"ns"`
+			Ratio map[string]map[string]float64 `json:"ratio"`
+		}
+		if err := json.Unmarshal([]byte(js), &v); err != nil {
+			return results{}, fmt.Errorf("JSON line: %w", err)
+		}
+		for k, ns := range v.NS {
+			res.b[k] = bench{ns: ns}
+		}
+		res.ratio = v.Ratio
+		found = true
+	}
+	if err := sc.Err(); err != nil {
+		return results{}, err
+	}
+	if !found || res.when == "" {
+		return results{}, fmt.Errorf("no JSON line or no header line")
+	}
+	return res, nil
+}
+
+// rel is the ratio the bench recorded for row against baseline.
+func (r results) rel(row, baseline string) (float64, error) {
+	v, ok := r.ratio[row][baseline]
+	if !ok {
+		return 0, fmt.Errorf("no ratio of %s to %s in the snapshot", row, baseline)
+	}
+	return v, nil
+}
+
+// spread is the least and the greatest value of a metric over every run
+// of the named benchmarks.
+func (r results) spread(unit string, names ...string) (lo, hi float64, err error) {
+	n := 0
+	for _, name := range names {
+		rs, ok := r.runs[name]
+		if !ok {
+			return 0, 0, fmt.Errorf("no benchmark %s in the snapshot", name)
+		}
+		for _, m := range rs {
+			v, ok := m[unit]
+			if !ok {
+				return 0, 0, fmt.Errorf("benchmark %s reports no %s", name, unit)
+			}
+			if n == 0 || v < lo {
+				lo = v
+			}
+			if n == 0 || v > hi {
+				hi = v
+			}
+			n++
+		}
+	}
+	return lo, hi, nil
 }
 
 // get returns the named benchmark (its name without the -GOMAXPROCS
@@ -159,7 +258,7 @@ func (r results) get(name string) (bench, error) {
 // its fastest run.
 func parse(r io.Reader) (results, error) {
 	runs := map[string][]map[string]float64{}
-	res := results{b: map[string]bench{}}
+	res := results{b: map[string]bench{}, runs: runs}
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		line := sc.Text()
@@ -309,4 +408,119 @@ func kernelTable(r results) (string, error) {
 			fmt.Sprintf("%.0f×", v[3].mbps/v[1].mbps), fmt.Sprintf("%.2f", v[3].mbps/v[0].mbps)})
 	}
 	return table(rows, "|---|---:|---:|---:|---:|---:|---:|"), nil
+}
+
+// span prints lo–hi with a unit suffix, or one figure when they round to
+// the same.
+func span(lo, hi float64, format string) string {
+	a, b := fmt.Sprintf(format, lo), fmt.Sprintf(format, hi)
+	if a == b {
+		return a
+	}
+	return a + "–" + b
+}
+
+func servingTable(r results) (string, error) {
+	var err error
+	b := func(name string) bench {
+		x, e := r.get(name)
+		if err == nil {
+			err = e
+		}
+		return x
+	}
+	spread := func(unit string, names ...string) (float64, float64) {
+		lo, hi, e := r.spread(unit, names...)
+		if err == nil {
+			err = e
+		}
+		return lo, hi
+	}
+	h1lo, h1hi := spread("tenso/raw", "Interleaved1KiB")
+	// The 64 MiB row is a throughput: raw's time over tenso's.
+	h64lo, h64hi := spread("tenso/raw", "Interleaved64MiB")
+	glo, ghi := spread("tenso/protobuf", "PredictInterleaved/1KiB", "PredictInterleaved/4096KiB", "PredictInterleaved/65536KiB")
+	p50, _ := spread("p50-ns", "CacheGet4MiB/Get") // the least median of the runs
+	getCopy := b("CacheGet4MiB/copy-baseline")
+	seg := b("Segment64MiB/Get")
+	segCopy := b("Segment64MiB/copy-baseline")
+	rows := [][]string{
+		{"benchmark", "result", "baseline (same run)"},
+		{"HTTP 1 KiB round trip, `Client.Predict` + app", span(h1lo, h1hi, "%.2f") + "× the time", "raw `net/http` octet-stream round trip"},
+		{"HTTP 64 MiB round trip", span(1/h64hi, 1/h64lo, "%.2f") + "× the throughput", "raw `net/http` transfer"},
+		{"gRPC `Predict`, `tenso` codec, 1 KiB to 64 MiB", span(glo, ghi, "%.2f") + "× the time", "the protobuf message"},
+		{"cache `Get` of 4 MiB put by another process", dur(p50) + " median, zero-copy", "`copy`: " + dur(getCopy.ns)},
+		{"cache `Put` 4 MiB", ratioOr(&err, r, "CachePut4MiB/Put", "CachePut4MiB/copy-baseline"), "`copy`"},
+		{"segment `Put` / `Get` 64 MiB", ratioOr(&err, r, "Segment64MiB/Put", "Segment64MiB/copy-baseline") + " / " + dur(seg.ns) + " (O(1))", "`copy`: " + dur(segCopy.ns)},
+		{"`LoadFile` 1 MiB / 256 MiB", dur(b("LoadFile/LoadFile-1MiB").ns) + " / " + dur(b("LoadFile/LoadFile-256MiB").ns) + " (O(1))", "`os.ReadFile` 256 MiB: " + dur(b("LoadFile/ReadFile-baseline-256MiB").ns)},
+	}
+	if err != nil {
+		return "", err
+	}
+	return table(rows, "|---|---|---|"), nil
+}
+
+// ratioOr is ratio, keeping the first error in *err.
+func ratioOr(err *error, r results, a, b string) string {
+	s, e := ratio(r, a, b)
+	if *err == nil {
+		*err = e
+	}
+	return s
+}
+
+func jsTable(r results) (string, error) {
+	var err error
+	ns := func(name string) float64 {
+		x, e := r.get(name)
+		if err == nil {
+			err = e
+		}
+		return x.ns
+	}
+	rel := func(row, base string) string {
+		v, e := r.rel(row, base)
+		if err == nil {
+			err = e
+		}
+		return fmt.Sprintf("%.2f×", v)
+	}
+	x := func(v float64) string { return fmt.Sprintf("%.2f×", v) }
+	gbps := func(bytes, ns float64) string { return fmt.Sprintf("%.2f GB/s", bytes/ns) }
+	const (
+		alt   = "decode float32 1 KiB, new header each time (alternating rounds)"
+		memo  = "decode float32 1 KiB, header seen before (alternating rounds)"
+		k1    = "float32 1 KiB"
+		k27   = "uint8 96×96×3 (27 KiB)"
+		m26   = "uint8 720×1280×3 (2.6 MiB)"
+		big   = 64 << 20
+		frame = 720 * 1280 * 3
+	)
+	rows := [][]string{
+		{"benchmark", "result", "baseline (same run)"},
+		{"Node `decode` 1 KiB, new header / header seen before", fmt.Sprintf("%s / %s (%s / %s)", dur(ns(alt)), dur(ns(memo)), rel(alt, "msgpackr"), rel(memo, "msgpackr")),
+			"msgpackr `unpack` of the same 1 KiB, " + dur(ns("baseline msgpackr unpack 1 KiB uint8 bin (alternating rounds)"))},
+		{"Node `decode` 64 MiB vs 1 KiB, new header / seen before", fmt.Sprintf("%s / %s (O(1))",
+			x(ns("decode float32 64 MiB, new header each time")/ns("decode float32 1 KiB, new header each time")),
+			x(ns("decode float32 64 MiB, header seen before (memo)")/ns("decode float32 1 KiB, header seen before (memo)"))), "—"},
+		{"Node `decode` 1 KiB vs npyjs, new header / seen before", fmt.Sprintf("%s / %s",
+			x(ns("decode float32 1 KiB, new header each time")/ns("baseline npyjs parse 1 KiB")),
+			x(ns("decode float32 1 KiB, header seen before (memo)")/ns("baseline npyjs parse 1 KiB"))), "npyjs `parse`, " + dur(ns("baseline npyjs parse 1 KiB"))},
+		{"Node `encode` " + k1, fmt.Sprintf("%s (%s)", rel("encode "+k1, "msgpackr"), dur(ns("encode "+k1))), "msgpackr `pack({shape, data})`, " + dur(ns("baseline msgpackr pack({shape, data}) "+k1))},
+		{"Node `encode` uint8 27 KiB / 2.6 MiB", rel("encode "+k27, "slice") + " / " + rel("encode "+m26, "slice"), "a fresh `.slice()` of the bytes"},
+		{"Node `encodeInto` uint8 2.6 MiB / 27 KiB / float32 1 KiB", fmt.Sprintf("%s / %s / %s (%s)",
+			rel("encodeInto "+m26+", reused buffer", "set"), rel("encodeInto "+k27+", reused buffer", "set"), rel("encodeInto "+k1+", reused buffer", "set"), dur(ns("encodeInto "+k1+", reused buffer"))),
+			fmt.Sprintf("`.set()` of the body into a reused buffer (%s at 1 KiB)", dur(ns("baseline .set() into a reused buffer "+k1)))},
+		{"Node `encode` 2.6 MiB with integrity / compressed", fmt.Sprintf("%s, %s / %s, %s",
+			gbps(frame, ns("encode "+m26+", integrity")), rel("encode "+m26+", integrity", "slice"),
+			gbps(frame, ns("encode "+m26+", compress")), rel("encode "+m26+", compress", "slice")), "a fresh `.slice()` of the bytes"},
+		{"XXH3 verification of 64 MiB through the module", fmt.Sprintf("%s, %s the throughput",
+			gbps(big, ns("XXH3 verify 64 MiB through the module (decode)")), x(ns("baseline xxhash-wasm h64Raw")/ns("XXH3 verify 64 MiB through the module (decode)"))), "npm `xxhash-wasm` h64"},
+		{"LZ4 through the module, 64 MiB", fmt.Sprintf("compress %s, decompress %s the throughput",
+			x(ns("baseline lz4js compress")/ns("LZ4 compress through the module (encode)")), x(ns("baseline lz4js decompress")/ns("LZ4 decompress through the module (decode)"))), "npm `lz4js`"},
+	}
+	if err != nil {
+		return "", err
+	}
+	return table(rows, "|---|---|---|"), nil
 }

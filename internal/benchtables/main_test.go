@@ -10,7 +10,7 @@ import (
 
 const root = "../.."
 
-// The README's codec and kernel tables are exactly what the committed
+// The README's benchmark tables are exactly what the committed
 // snapshots give: a hand edit of a figure, or a snapshot rerun without
 // `go run ./internal/benchtables -render`, fails here.
 func TestREADMEMatchesSnapshots(t *testing.T) {
@@ -69,5 +69,65 @@ func TestReplace(t *testing.T) {
 	}
 	if _, err := replace([]byte("no markers"), "x-table", ""); err == nil {
 		t.Fatal("missing markers accepted")
+	}
+}
+
+func TestSpread(t *testing.T) {
+	out := `# header
+BenchmarkI-2   	 10	  5 ns/op	 1.10 tenso/raw
+BenchmarkI-2   	 10	  4 ns/op	 0.90 tenso/raw
+BenchmarkJ-2   	 10	  4 ns/op	 1.30 tenso/raw
+BenchmarkK-2   	 10	  4 ns/op
+`
+	r, err := parse(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lo, hi, err := r.spread("tenso/raw", "I", "J"); err != nil || lo != 0.90 || hi != 1.30 {
+		t.Fatalf("spread: %v %v %v", lo, hi, err)
+	}
+	if _, _, err := r.spread("tenso/raw", "K"); err == nil {
+		t.Fatal("a run without the metric is an error")
+	}
+	if _, _, err := r.spread("tenso/raw", "L"); err == nil {
+		t.Fatal("a missing benchmark is an error")
+	}
+	if got := span(0.9, 1.3, "%.2f"); got != "0.90–1.30" {
+		t.Fatal(got)
+	}
+	if got := span(1.001, 1.004, "%.2f"); got != "1.00" {
+		t.Fatal(got)
+	}
+	if _, err := servingTable(r); err == nil {
+		t.Fatal("serving table from a snapshot without its benchmarks")
+	}
+}
+
+func TestParseJS(t *testing.T) {
+	out := "# 2026-12-07 02:00 UTC, node v20\nnode v20, full run\nencode x  1 µs\n\n" +
+		`JSON: {"ns":{"encode x":1000,"baseline y":500},"ratio":{"encode x":{"slice":1.25}}}` + "\n"
+	r, err := parseJS(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := r.get("baseline y"); err != nil || b.ns != 500 {
+		t.Fatalf("ns: %+v %v", b, err)
+	}
+	if v, err := r.rel("encode x", "slice"); err != nil || v != 1.25 {
+		t.Fatalf("ratio: %v %v", v, err)
+	}
+	if _, err := r.rel("encode x", "msgpackr"); err == nil {
+		t.Fatal("a missing ratio is an error")
+	}
+	if r.when != "2026-12-07 02:00 UTC, node v20" {
+		t.Fatalf("header %q", r.when)
+	}
+	if _, err := jsTable(r); err == nil {
+		t.Fatal("js table from a snapshot without its rows")
+	}
+	for _, bad := range []string{"# h\nno json\n", "# h\nJSON: {\n", `JSON: {"ns":{}}` + "\n"} {
+		if _, err := parseJS(strings.NewReader(bad)); err == nil {
+			t.Fatalf("%q parsed", bad)
+		}
 	}
 }
