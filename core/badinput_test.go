@@ -16,7 +16,7 @@ import (
 	"github.com/zeebo/xxh3"
 )
 
-// Malformed packets (issue 2, "Bad input"; FORMAT.md §1.3, §15): every one
+// Malformed packets (FORMAT.md §1.3, §15): every one
 // must give a *FormatError that wraps the right sentinel and names the
 // offset and field, never a panic, a hang or a large allocation.
 

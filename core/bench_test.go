@@ -10,7 +10,7 @@ import (
 	"github.com/zeebo/xxh3"
 )
 
-// Benchmarks with their baselines beside them (issue 2, "Performance").
+// Benchmarks with their baselines beside them.
 // Compare each result with its baseline from the same run:
 //
 //	go test ./core -run XXX -bench 'Decode|Encode|Append|Reader|Writer' -benchtime 0.5s

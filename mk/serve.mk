@@ -20,7 +20,7 @@ proto: proto-tools
 		--go-grpc_out=native/tensogrpc/tensopb --go-grpc_opt=paths=source_relative \
 		native/tensogrpc/proto/tenso.proto
 
-# Hostile clients at full size (issue figures): 64 slow bodies beside a normal
+# Hostile clients at full size: 64 slow bodies beside a normal
 # client with p99 asserted under 100 ms, and 4 concurrent 1 GiB and 400 MiB
 # decompression bombs against an App at its defaults, the heap's growth logged
 # and asserted under 2 GiB. Needs ~3 GiB of free memory (the client builds the

@@ -106,7 +106,7 @@ check-wasm-embed: wasm
 	fi
 	@echo "$(WASM_EMBED): reproduced bit for bit"
 
-# Start-up benchmark (issue 13): the floor, an empty wasip1 reactor with one
+# Start-up benchmark: the floor, an empty wasip1 reactor with one
 # //go:wasmexport function, built with -ldflags="-s -w" and the same wasm-opt
 # as the module, then fresh processes timed to the first decode through the
 # wazero host against the floor's compile+instantiate+_initialize, and both
@@ -125,7 +125,7 @@ bench-startup: wasm $(WASM_FLOOR)
 	$(GO) build -o bin/startbench ./wasm/internal/startbench
 	./bin/startbench -floor $(WASM_FLOOR) -n 5
 
-# Size breakdown of the module by package (issue 13): the module built as
+# Size breakdown of the module by package: the module built as
 # `make wasm` builds it but keeping the name section (-ldflags=-w, no -s, no
 # wasm-opt), the code bytes of each package's functions, and the reference
 # chain that makes the linker keep fmt, reflect, os, time and context

@@ -1,4 +1,4 @@
-// Node start-up benchmark (issue 13; make bench-startup-js): N fresh `node`
+// Node start-up benchmark (make bench-startup-js): N fresh `node`
 // processes to the first decoded tensor against N fresh processes doing the
 // floor's compile + instantiate + _initialize (bin/floor.wasm, an empty Go
 // wasip1 reactor built as tenso.wasm is: make bin/floor.wasm), alternated

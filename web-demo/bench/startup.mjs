@@ -1,4 +1,4 @@
-// Chromium start-up benchmark (issue 13; make bench-startup-js): a page that
+// Chromium start-up benchmark (make bench-startup-js): a page that
 // imports js/index.js, init()s it and decodes one golden packet, against a
 // page that instantiates the floor module (bin/floor.wasm, an empty Go
 // wasip1 reactor built as tenso.wasm is) with the package's WASI shim, in the

@@ -1,4 +1,4 @@
-// Command wasmsize breaks a Go wasm module down by package (issue 13): the
+// Command wasmsize breaks a Go wasm module down by package: the
 // size of each section, and the code bytes of each package's functions,
 // read from the module's name section (so the module must be built without
 // -ldflags=-s; `make wasm-size` builds one with -ldflags=-w). With -why and

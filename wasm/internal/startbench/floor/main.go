@@ -1,4 +1,4 @@
-// Command floor is the start-up and size floor of issue 13: an empty
+// Command floor is the start-up and size floor of the wasm module: an empty
 // wasip1 reactor with one //go:wasmexport function, built as the Tenso
 // module is (-buildmode=c-shared, -ldflags="-s -w", the same wasm-opt).
 package main
