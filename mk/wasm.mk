@@ -119,11 +119,16 @@ $(WASM_FLOOR): wasm/internal/startbench/floor/main.go $(WASM_STAMP)
 	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags="-s -w" -o $@.tmp ./wasm/internal/startbench/floor
 	@if [ -n "$(WASM_OPT)" ]; then $(WASM_OPT) $(WASM_OPT_FLAGS) $@.tmp -o $@ && rm -f $@.tmp; else mv $@.tmp $@; fi
 
+# The start-up benchmarks' output, after a line saying when and under what
+# load, is kept in bench/snapshots/ (the README's start-up rows quote it).
+SNAP_HEAD = echo "\# $$(date -u '+%Y-%m-%d %H:%M UTC'), $$($(GO) env GOVERSION), node $$(node --version 2>/dev/null), load average $$(cut -d' ' -f1-3 /proc/loadavg)"
+
 .PHONY: bench-startup
 bench-startup: wasm $(WASM_FLOOR)
-	@$(WASM_SIZES)
 	$(GO) build -o bin/startbench ./wasm/internal/startbench
-	./bin/startbench -floor $(WASM_FLOOR) -n 5
+	{ $(SNAP_HEAD); $(WASM_SIZES); ./bin/startbench -floor $(WASM_FLOOR) -n 5; } > bench/snapshots/startup-wazero.txt.new
+	mv bench/snapshots/startup-wazero.txt.new bench/snapshots/startup-wazero.txt
+	cat bench/snapshots/startup-wazero.txt
 
 # Size breakdown of the module by package: the module built as
 # `make wasm` builds it but keeping the name section (-ldflags=-w, no -s, no
@@ -151,8 +156,10 @@ STARTUP_SETTLE ?= 2500
 bench-startup-js: wasm $(WASM_FLOOR)
 	$(call NPM_CI,js)
 	$(call NPM_CI,web-demo)
-	@$(WASM_SIZES)
-	@node -e 'import("./js/bench/startup-common.mjs").then((m) => console.log(m.HEADER))'
-	@cd js && node bench/startup.mjs -n $(STARTUP_N)
-	@cd web-demo && node bench/startup.mjs -rounds $(STARTUP_ROUNDS) -loads $(STARTUP_LOADS) -settle $(STARTUP_SETTLE)
-	@cd web-demo && node bench/startup.mjs -rounds $(STARTUP_ROUNDS) -loads 2 -settle $(STARTUP_SETTLE) -restart
+	{ $(SNAP_HEAD); $(WASM_SIZES); \
+	  node -e 'import("./js/bench/startup-common.mjs").then((m) => console.log(m.HEADER))' && \
+	  (cd js && node bench/startup.mjs -n $(STARTUP_N)) && \
+	  (cd web-demo && node bench/startup.mjs -rounds $(STARTUP_ROUNDS) -loads $(STARTUP_LOADS) -settle $(STARTUP_SETTLE)) && \
+	  (cd web-demo && node bench/startup.mjs -rounds $(STARTUP_ROUNDS) -loads 2 -settle $(STARTUP_SETTLE) -restart); } > bench/snapshots/startup-js.txt.new
+	mv bench/snapshots/startup-js.txt.new bench/snapshots/startup-js.txt
+	cat bench/snapshots/startup-js.txt

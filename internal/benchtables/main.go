@@ -1,4 +1,4 @@
-// Command benchtables runs the codec, kernel and serving benchmarks, keeps
+// Command benchtables runs the codec, kernel, serving and wazero benchmarks, keeps
 // their raw output in bench/snapshots/, and writes the README's tables
 // from it (and the Node table from bench/snapshots/js.txt, which make
 // bench-js writes), between the markers
@@ -6,6 +6,7 @@
 //	<!-- codec-table:begin … -->   <!-- codec-table:end -->
 //	<!-- kernel-table:begin … -->  <!-- kernel-table:end -->
 //	<!-- serving-table:begin … --> <!-- serving-table:end -->
+//	<!-- wazero-table:begin … -->  <!-- wazero-table:end -->
 //	<!-- js-table:begin … -->      <!-- js-table:end -->
 //
 // Every figure in those tables is computed from the snapshot files (the
@@ -49,12 +50,13 @@ var suites = []suite{
 	{"kernel", []string{"-bench", "Kernel", "."}, kernelTable},
 	{"serving", []string{"-bench", "Interleaved|Segment64MiB|Cache(Put|Get)4MiB|LoadFile", "-benchmem",
 		"./native/tensohttp", "./native/tensogrpc", "./shm", "./native"}, servingTable},
+	{"wazero", []string{"-bench", "Instantiate|PluginRoundTrip1KiB|CodecDecode", "-benchmem", "./wasm/host"}, wazeroTable},
 	{"js", nil, jsTable},
 }
 
 func main() {
 	renderOnly := flag.Bool("render", false, "write the README from the committed snapshots, without benchmarking")
-	only := flag.String("only", "", "benchmark this suite only (codec, kernel or serving); every table is still written")
+	only := flag.String("only", "", "benchmark this suite only (codec, kernel, serving or wazero); every table is still written")
 	count := flag.Int("count", 3, "runs of each benchmark (the tables use the fastest)")
 	readme := flag.String("readme", "README.md", "the README to rewrite")
 	flag.Parse()
@@ -518,6 +520,31 @@ func jsTable(r results) (string, error) {
 			gbps(big, ns("XXH3 verify 64 MiB through the module (decode)")), x(ns("baseline xxhash-wasm h64Raw")/ns("XXH3 verify 64 MiB through the module (decode)"))), "npm `xxhash-wasm` h64"},
 		{"LZ4 through the module, 64 MiB", fmt.Sprintf("compress %s, decompress %s the throughput",
 			x(ns("baseline lz4js compress")/ns("LZ4 compress through the module (encode)")), x(ns("baseline lz4js decompress")/ns("LZ4 decompress through the module (decode)"))), "npm `lz4js`"},
+	}
+	if err != nil {
+		return "", err
+	}
+	return table(rows, "|---|---|---|"), nil
+}
+
+func wazeroTable(r results) (string, error) {
+	var err error
+	b := func(name string) float64 {
+		x, e := r.get(name)
+		if err == nil {
+			err = e
+		}
+		return x.ns
+	}
+	first, cached := b("Instantiate/first"), b("Instantiate/cached")
+	rows := [][]string{
+		{"benchmark", "result", "baseline (same run)"},
+		{"wazero: a second `Runtime` of the same module (compilation cache)", fmt.Sprintf("1/%.0f of the first (%s vs %s)", first/cached, dur(cached), dur(first)), "the first instantiation, which compiles"},
+		{"wazero: plugin round trip, 1 KiB", dur(b("PluginRoundTrip1KiB/wazero")), "the same work natively, " + dur(b("PluginRoundTrip1KiB/native"))},
+	}
+	for _, c := range [][2]string{{"1KiB", "1 KiB"}, {"4MiB-integrity", "4 MiB with integrity"}, {"16MiB-lz4", "16 MiB, LZ4"}} {
+		w, n := b("CodecDecode/"+c[0]+"/wazero"), b("CodecDecode/"+c[0]+"/native")
+		rows = append(rows, []string{"wazero: `Codec.Decode` " + c[1], fmt.Sprintf("%s, %.1f× native", dur(w), w/n), "native `Decode`, " + dur(n)})
 	}
 	if err != nil {
 		return "", err
