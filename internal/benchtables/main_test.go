@@ -101,6 +101,9 @@ BenchmarkK-2   	 10	  4 ns/op
 	if _, err := servingTable(r); err == nil {
 		t.Fatal("serving table from a snapshot without its benchmarks")
 	}
+	if _, err := wazeroTable(r); err == nil {
+		t.Fatal("wazero table from a snapshot without its benchmarks")
+	}
 }
 
 func TestParseJS(t *testing.T) {
