@@ -8,7 +8,7 @@
 #   make bench-smoke   vet and test the bench module (codec round trips, and
 #                      `tenso convert` on files written by npyio/safetensors);
 #                      part of `make test` so the module cannot rot.
-#   make bench-tables  the codec, kernel and serving benchmarks (3 runs each, the
+#   make bench-tables  the codec, kernel, serving and wazero benchmarks (3 runs each, the
 #                      fastest kept): raw output in bench/snapshots/, the
 #                      README's tables written from it (internal/
 #                      benchtables, whose test checks the README matches).
