@@ -26,20 +26,20 @@ func f32hex(f []float32) string {
 
 // Describe is the canonical description of a decoded value that the page
 // (static/describe.js) computes too: dense {kind, dtype, shape, sha256};
-// quantized adds scheme, axis, groupSize, scales and zeroPoints (hex of the
+// quantized adds scheme, axis, group_size, scales and zero_points (hex of the
 // float32 bytes) and dequantized (SHA-256 of the float32 dequantization);
 // string {kind, count, sha256 of offsets ‖ payload}; ragged {kind, splits
 // {dtype, sha256}, flat}; bundle {kind, entries [{key, value}]}; sparse
 // {kind, format, shape, data, row, col | indices, indptr} with {dtype,
-// sha256} components; ipc_ref {kind, handle, offset, nbytes, deviceUUID}.
+// sha256} components; ipc_ref {kind, handle, offset, nbytes, device_uuid}.
 func Describe(v tenso.Value) map[string]any {
 	switch v := v.(type) {
 	case *tenso.Tensor:
 		return map[string]any{"kind": "dense", "dtype": v.DType.String(), "shape": shape(v.Shape), "sha256": sum(v.Data)}
 	case *tenso.Quantized:
 		d := map[string]any{"kind": "quantized", "dtype": v.DType.String(), "shape": shape(v.Shape),
-			"scheme": v.Scheme.String(), "axis": v.Axis, "groupSize": v.GroupSize,
-			"scales": f32hex(v.Scales), "zeroPoints": f32hex(v.ZeroPoints), "sha256": sum(v.Data)}
+			"scheme": v.Scheme.String(), "axis": v.Axis, "group_size": v.GroupSize,
+			"scales": f32hex(v.Scales), "zero_points": f32hex(v.ZeroPoints), "sha256": sum(v.Data)}
 		if t, err := tenso.Dequantize(v); err == nil {
 			d["dequantized"] = sum(t.Data)
 		}
@@ -69,7 +69,7 @@ func Describe(v tenso.Value) map[string]any {
 	case *tenso.IPCRef:
 		return map[string]any{"kind": "ipc_ref", "handle": hex.EncodeToString(v.Handle[:]),
 			"offset": strconv.FormatUint(v.Offset, 10), "nbytes": strconv.FormatUint(v.NBytes, 10),
-			"deviceUUID": hex.EncodeToString(v.DeviceUUID[:])}
+			"device_uuid": hex.EncodeToString(v.DeviceUUID[:])}
 	}
 	return map[string]any{"kind": "unknown"}
 }

@@ -173,7 +173,7 @@ const VendorMissing = "the browser NATS client is not built: run `make demo` (np
 
 func (s *server) apiLive(w http.ResponseWriter, r *http.Request) {
 	l := s.opts.Live
-	out := map[string]any{"websocket": l.WebSocket, "subject": l.Subject, "everyMs": l.Every.Milliseconds(), "note": l.Note}
+	out := map[string]any{"websocket": l.WebSocket, "subject": l.Subject, "every_ms": l.Every.Milliseconds(), "note": l.Note}
 	if l.WebSocket != "" {
 		if !hasFile(s.opts.Vendor, natsClient) {
 			out["websocket"], out["note"] = "", VendorMissing

@@ -154,9 +154,9 @@ func TestLiveConfig(t *testing.T) {
 		opts Options
 		want map[string]any
 	}{
-		{Options{JS: js, Live: Live{Note: "off for a reason"}}, map[string]any{"websocket": "", "subject": "", "everyMs": 0.0, "note": "off for a reason"}},
-		{Options{JS: js, Live: live}, map[string]any{"websocket": "", "subject": "s", "everyMs": 250.0, "note": VendorMissing}},
-		{Options{JS: js, Live: live, Vendor: vendor}, map[string]any{"websocket": "ws://127.0.0.1:1", "subject": "s", "everyMs": 250.0, "note": "", "client": "/vendor/nats-core.js"}},
+		{Options{JS: js, Live: Live{Note: "off for a reason"}}, map[string]any{"websocket": "", "subject": "", "every_ms": 0.0, "note": "off for a reason"}},
+		{Options{JS: js, Live: live}, map[string]any{"websocket": "", "subject": "s", "every_ms": 250.0, "note": VendorMissing}},
+		{Options{JS: js, Live: live, Vendor: vendor}, map[string]any{"websocket": "ws://127.0.0.1:1", "subject": "s", "every_ms": 250.0, "note": "", "client": "/vendor/nats-core.js"}},
 	} {
 		srv := httptest.NewServer(Handler(c.opts))
 		b, _ := get(t, srv, "/api/live")

@@ -32,7 +32,7 @@ export async function describe(v) {
     case "quantized": {
       const d = {
         kind: "quantized", dtype: v.dtype, shape: v.shape, scheme: v.scheme, axis: v.axis,
-        groupSize: v.groupSize, scales: hex(bytes(v.scales)), zeroPoints: hex(bytes(v.zeroPoints)),
+        group_size: v.groupSize, scales: hex(bytes(v.scales)), zero_points: hex(bytes(v.zeroPoints)),
         sha256: await sha256(v.data),
       };
       try {
@@ -79,7 +79,7 @@ export async function describe(v) {
     case "ipc_ref":
       return {
         kind: "ipc_ref", handle: hex(v.handle), offset: v.offset.toString(), nbytes: v.nbytes.toString(),
-        deviceUUID: hex(v.deviceUUID),
+        device_uuid: hex(v.deviceUUID),
       };
   }
   return { kind: "unknown" };
