@@ -56,7 +56,7 @@ $(WASM_EMBED): $(WASM_OUT)
 	cp $< $@
 
 # cmd/tenso is its own module (mk/cli.mk): build it from its directory.
-bin/tenso: wasm $(shell find cmd web-demo native/tensonats -name '*.go' 2>/dev/null) cmd/tenso/go.mod cmd/tenso/go.sum $(wildcard web-demo/static/*)
+bin/tenso: wasm $(shell find cmd internal/webdemo native/tensonats -name '*.go' 2>/dev/null) cmd/tenso/go.mod cmd/tenso/go.sum $(wildcard internal/webdemo/static/*)
 	cd cmd/tenso && $(GO) build -o $(CURDIR)/$@ .
 
 # The live panel's NATS client: @nats-io/nats-core (web-demo's lockfile)

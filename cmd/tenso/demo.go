@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"time"
 
-	webdemo "github.com/tenso-go/tenso/web-demo"
+	"github.com/tenso-go/tenso/internal/webdemo"
 )
 
 func init() {

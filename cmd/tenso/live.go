@@ -10,9 +10,9 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/internal/webdemo"
 	"github.com/tenso-go/tenso/native/tensonats"
 	"github.com/tenso-go/tenso/native/tensonats/embedded"
-	webdemo "github.com/tenso-go/tenso/web-demo"
 )
 
 // The live panel's frames: a bundle of the frame number (int64 scalar) and

@@ -9,8 +9,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/tenso-go/tenso"
+	"github.com/tenso-go/tenso/internal/webdemo"
 	"github.com/tenso-go/tenso/native/tensonats"
-	webdemo "github.com/tenso-go/tenso/web-demo"
 )
 
 // The live panel's publisher: frames arrive over the WebSocket listener

@@ -31,7 +31,7 @@ func get(t *testing.T, srv *httptest.Server, path string) ([]byte, http.Header) 
 
 func TestServer(t *testing.T) {
 	js := fstest.MapFS{"index.js": {Data: []byte("//")}, "wasi.js": {Data: []byte("//")}, "tenso.wasm": {Data: []byte("\x00asm")}}
-	opts := Options{JS: js, GoldenDir: filepath.Join("..", "testdata")}
+	opts := Options{JS: js, GoldenDir: filepath.Join("..", "..", "testdata")}
 	if err := Check(opts); err != nil {
 		t.Fatal(err)
 	}
@@ -78,12 +78,12 @@ func TestServer(t *testing.T) {
 	var golden []map[string]any
 	b, _ = get(t, srv, "/api/golden")
 	json.Unmarshal(b, &golden)
-	files, _ := filepath.Glob(filepath.Join("..", "testdata", "*.tenso"))
+	files, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "*.tenso"))
 	if len(golden) != len(files) || len(files) != 93 {
 		t.Fatalf("%d golden entries, %d files", len(golden), len(files))
 	}
 	pkt, _ := get(t, srv, "/golden/dense_f32.tenso")
-	want, _ := os.ReadFile(filepath.Join("..", "testdata", "dense_f32.tenso"))
+	want, _ := os.ReadFile(filepath.Join("..", "..", "testdata", "dense_f32.tenso"))
 	if string(pkt) != string(want) {
 		t.Fatal("golden bytes differ")
 	}
