@@ -302,17 +302,51 @@ func parse(r io.Reader) (results, error) {
 
 // ---- tables ----
 
+// A reader reads a snapshot's figures for a table, keeping the first
+// error (a benchmark or ratio the snapshot lacks) for the table to return.
+type reader struct {
+	r   results
+	err error
+}
+
+func (g *reader) keep(err error) {
+	if g.err == nil {
+		g.err = err
+	}
+}
+
+// get is the fastest run of the named benchmark.
+func (g *reader) get(name string) bench {
+	x, err := g.r.get(name)
+	g.keep(err)
+	return x
+}
+
+func (g *reader) ns(name string) float64 { return g.get(name).ns }
+
 // ratio is a's time over b's, as the tables print it.
-func ratio(r results, a, b string) (string, error) {
-	x, err := r.get(a)
-	if err != nil {
-		return "", err
+func (g *reader) ratio(a, b string) string { return fmt.Sprintf("%.2f×", g.ns(a)/g.ns(b)) }
+
+// spread is results.spread.
+func (g *reader) spread(unit string, names ...string) (lo, hi float64) {
+	lo, hi, err := g.r.spread(unit, names...)
+	g.keep(err)
+	return lo, hi
+}
+
+// rel is the ratio the bench recorded for row against baseline, printed.
+func (g *reader) rel(row, baseline string) string {
+	v, err := g.r.rel(row, baseline)
+	g.keep(err)
+	return fmt.Sprintf("%.2f×", v)
+}
+
+// done returns the table of rows, or the first error.
+func (g *reader) done(rows [][]string, align string) (string, error) {
+	if g.err != nil {
+		return "", g.err
 	}
-	y, err := r.get(b)
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("%.2f×", x.ns/y.ns), nil
+	return table(rows, align), nil
 }
 
 // dur prints nanoseconds at a readable scale.
@@ -342,39 +376,24 @@ func table(rows [][]string, align string) string {
 }
 
 func codecTable(r results) (string, error) {
-	var err error
-	must := func(s string, e error) string {
-		if err == nil {
-			err = e
-		}
-		return s
-	}
-	b := func(name string) bench {
-		x, e := r.get(name)
-		if err == nil {
-			err = e
-		}
-		return x
-	}
+	g := &reader{r: r}
+	b := g.get
 	d1k, d64 := b("Decode/dense_1KiB"), b("Decode/dense_64MiB")
 	w, we := b("Writer/64MiB"), b("Writer/Encode+Write")
 	rows := [][]string{
 		{"benchmark", "result", "baseline (same run)"},
 		{"`Decode`, 64 MiB float32 vs 1 KiB", fmt.Sprintf("%s vs %s (%.2f×: O(1)), %.0f allocations", dur(d64.ns), dur(d1k.ns), d64.ns/d1k.ns, d64.allocs), "—"},
-		{"`Encode` 64 MiB into a fresh buffer", must(ratio(r, "Encode/64MiB", "Encode/make+copy")), "`make` + `copy`"},
-		{"`Append` 64 MiB into a reused buffer", must(ratio(r, "Append/64MiB", "Append/64MiB/copy")), "`copy`"},
-		{"`Append` 64 MiB with integrity", must(ratio(r, "EncodeIntegrity/64MiB", "EncodeIntegrity/copy+xxh3.Hash")), "`copy` + `xxh3.Hash`"},
+		{"`Encode` 64 MiB into a fresh buffer", g.ratio("Encode/64MiB", "Encode/make+copy"), "`make` + `copy`"},
+		{"`Append` 64 MiB into a reused buffer", g.ratio("Append/64MiB", "Append/64MiB/copy"), "`copy`"},
+		{"`Append` 64 MiB with integrity", g.ratio("EncodeIntegrity/64MiB", "EncodeIntegrity/copy+xxh3.Hash"), "`copy` + `xxh3.Hash`"},
 		{"`Append` 1 KiB", dur(b("Append/1KiB").ns), "`copy` " + dur(b("Append/1KiB/copy").ns)},
 		{"`Writer` 64 MiB", fmt.Sprintf("%s, %.0f B in %.0f allocations: no body copy", dur(w.ns), w.bytes, w.allocs), fmt.Sprintf("`Encode` + `Write`: %s, %.0f MiB", dur(we.ns), we.bytes/(1<<20))},
-		{"`Reader` 64 MiB, `ReuseBuffer(true)`", must(ratio(r, "Reader/64MiB/reuse", "Reader/io.ReadFull")), "`io.ReadFull` into a preallocated buffer"},
-		{"`Reader` 64 MiB, a fresh buffer per packet", must(ratio(r, "Reader/64MiB", "Reader/make+io.ReadFull")) + " (" + must(ratio(r, "Reader/64MiB", "Reader/io.ReadFull")) + " the preallocated baseline)", "`make` + `io.ReadFull`"},
-		{"LZ4 frame compress, 64 MiB", must(ratio(r, "LZ4/normal_f32/compress/frame", "LZ4/normal_f32/compress/block")) + " (float32 noise), " + must(ratio(r, "LZ4/pattern/compress/frame", "LZ4/pattern/compress/block")) + " (compressible)", "pierrec `CompressBlock` loop"},
-		{"LZ4 frame decompress, 64 MiB", must(ratio(r, "LZ4/normal_f32/decompress/frame", "LZ4/normal_f32/decompress/block")) + ", " + must(ratio(r, "LZ4/pattern/decompress/frame", "LZ4/pattern/decompress/block")), "pierrec `UncompressBlock` loop"},
+		{"`Reader` 64 MiB, `ReuseBuffer(true)`", g.ratio("Reader/64MiB/reuse", "Reader/io.ReadFull"), "`io.ReadFull` into a preallocated buffer"},
+		{"`Reader` 64 MiB, a fresh buffer per packet", g.ratio("Reader/64MiB", "Reader/make+io.ReadFull") + " (" + g.ratio("Reader/64MiB", "Reader/io.ReadFull") + " the preallocated baseline)", "`make` + `io.ReadFull`"},
+		{"LZ4 frame compress, 64 MiB", g.ratio("LZ4/normal_f32/compress/frame", "LZ4/normal_f32/compress/block") + " (float32 noise), " + g.ratio("LZ4/pattern/compress/frame", "LZ4/pattern/compress/block") + " (compressible)", "pierrec `CompressBlock` loop"},
+		{"LZ4 frame decompress, 64 MiB", g.ratio("LZ4/normal_f32/decompress/frame", "LZ4/normal_f32/decompress/block") + ", " + g.ratio("LZ4/pattern/decompress/frame", "LZ4/pattern/decompress/block"), "pierrec `UncompressBlock` loop"},
 	}
-	if err != nil {
-		return "", err
-	}
-	return table(rows, "|---|---|---|"), nil
+	return g.done(rows, "|---|---|---|")
 }
 
 // kernels are the kernel table's rows: benchmark and label.
@@ -423,70 +442,28 @@ func span(lo, hi float64, format string) string {
 }
 
 func servingTable(r results) (string, error) {
-	var err error
-	b := func(name string) bench {
-		x, e := r.get(name)
-		if err == nil {
-			err = e
-		}
-		return x
-	}
-	spread := func(unit string, names ...string) (float64, float64) {
-		lo, hi, e := r.spread(unit, names...)
-		if err == nil {
-			err = e
-		}
-		return lo, hi
-	}
-	h1lo, h1hi := spread("tenso/raw", "Interleaved1KiB")
+	g := &reader{r: r}
+	h1lo, h1hi := g.spread("tenso/raw", "Interleaved1KiB")
 	// The 64 MiB row is a throughput: raw's time over tenso's.
-	h64lo, h64hi := spread("tenso/raw", "Interleaved64MiB")
-	glo, ghi := spread("tenso/protobuf", "PredictInterleaved/1KiB", "PredictInterleaved/4096KiB", "PredictInterleaved/65536KiB")
-	p50, _ := spread("p50-ns", "CacheGet4MiB/Get") // the least median of the runs
-	getCopy := b("CacheGet4MiB/copy-baseline")
-	seg := b("Segment64MiB/Get")
-	segCopy := b("Segment64MiB/copy-baseline")
+	h64lo, h64hi := g.spread("tenso/raw", "Interleaved64MiB")
+	glo, ghi := g.spread("tenso/protobuf", "PredictInterleaved/1KiB", "PredictInterleaved/4096KiB", "PredictInterleaved/65536KiB")
+	p50, _ := g.spread("p50-ns", "CacheGet4MiB/Get") // the least median of the runs
 	rows := [][]string{
 		{"benchmark", "result", "baseline (same run)"},
 		{"HTTP 1 KiB round trip, `Client.Predict` + app", span(h1lo, h1hi, "%.2f") + "× the time", "raw `net/http` octet-stream round trip"},
 		{"HTTP 64 MiB round trip", span(1/h64hi, 1/h64lo, "%.2f") + "× the throughput", "raw `net/http` transfer"},
 		{"gRPC `Predict`, `tenso` codec, 1 KiB to 64 MiB", span(glo, ghi, "%.2f") + "× the time", "the protobuf message"},
-		{"cache `Get` of 4 MiB put by another process", dur(p50) + " median, zero-copy", "`copy`: " + dur(getCopy.ns)},
-		{"cache `Put` 4 MiB", ratioOr(&err, r, "CachePut4MiB/Put", "CachePut4MiB/copy-baseline"), "`copy`"},
-		{"segment `Put` / `Get` 64 MiB", ratioOr(&err, r, "Segment64MiB/Put", "Segment64MiB/copy-baseline") + " / " + dur(seg.ns) + " (O(1))", "`copy`: " + dur(segCopy.ns)},
-		{"`LoadFile` 1 MiB / 256 MiB", dur(b("LoadFile/LoadFile-1MiB").ns) + " / " + dur(b("LoadFile/LoadFile-256MiB").ns) + " (O(1))", "`os.ReadFile` 256 MiB: " + dur(b("LoadFile/ReadFile-baseline-256MiB").ns)},
+		{"cache `Get` of 4 MiB put by another process", dur(p50) + " median, zero-copy", "`copy`: " + dur(g.ns("CacheGet4MiB/copy-baseline"))},
+		{"cache `Put` 4 MiB", g.ratio("CachePut4MiB/Put", "CachePut4MiB/copy-baseline"), "`copy`"},
+		{"segment `Put` / `Get` 64 MiB", g.ratio("Segment64MiB/Put", "Segment64MiB/copy-baseline") + " / " + dur(g.ns("Segment64MiB/Get")) + " (O(1))", "`copy`: " + dur(g.ns("Segment64MiB/copy-baseline"))},
+		{"`LoadFile` 1 MiB / 256 MiB", dur(g.ns("LoadFile/LoadFile-1MiB")) + " / " + dur(g.ns("LoadFile/LoadFile-256MiB")) + " (O(1))", "`os.ReadFile` 256 MiB: " + dur(g.ns("LoadFile/ReadFile-baseline-256MiB"))},
 	}
-	if err != nil {
-		return "", err
-	}
-	return table(rows, "|---|---|---|"), nil
-}
-
-// ratioOr is ratio, keeping the first error in *err.
-func ratioOr(err *error, r results, a, b string) string {
-	s, e := ratio(r, a, b)
-	if *err == nil {
-		*err = e
-	}
-	return s
+	return g.done(rows, "|---|---|---|")
 }
 
 func jsTable(r results) (string, error) {
-	var err error
-	ns := func(name string) float64 {
-		x, e := r.get(name)
-		if err == nil {
-			err = e
-		}
-		return x.ns
-	}
-	rel := func(row, base string) string {
-		v, e := r.rel(row, base)
-		if err == nil {
-			err = e
-		}
-		return fmt.Sprintf("%.2f×", v)
-	}
+	g := &reader{r: r}
+	ns, rel := g.ns, g.rel
 	x := func(v float64) string { return fmt.Sprintf("%.2f×", v) }
 	gbps := func(bytes, ns float64) string { return fmt.Sprintf("%.2f GB/s", bytes/ns) }
 	const (
@@ -521,21 +498,12 @@ func jsTable(r results) (string, error) {
 		{"LZ4 through the module, 64 MiB", fmt.Sprintf("compress %s, decompress %s the throughput",
 			x(ns("baseline lz4js compress")/ns("LZ4 compress through the module (encode)")), x(ns("baseline lz4js decompress")/ns("LZ4 decompress through the module (decode)"))), "npm `lz4js`"},
 	}
-	if err != nil {
-		return "", err
-	}
-	return table(rows, "|---|---|---|"), nil
+	return g.done(rows, "|---|---|---|")
 }
 
 func wazeroTable(r results) (string, error) {
-	var err error
-	b := func(name string) float64 {
-		x, e := r.get(name)
-		if err == nil {
-			err = e
-		}
-		return x.ns
-	}
+	g := &reader{r: r}
+	b := g.ns
 	first, cached := b("Instantiate/first"), b("Instantiate/cached")
 	rows := [][]string{
 		{"benchmark", "result", "baseline (same run)"},
@@ -546,8 +514,5 @@ func wazeroTable(r results) (string, error) {
 		w, n := b("CodecDecode/"+c[0]+"/wazero"), b("CodecDecode/"+c[0]+"/native")
 		rows = append(rows, []string{"wazero: `Codec.Decode` " + c[1], fmt.Sprintf("%s, %.1f× native", dur(w), w/n), "native `Decode`, " + dur(n)})
 	}
-	if err != nil {
-		return "", err
-	}
-	return table(rows, "|---|---|---|"), nil
+	return g.done(rows, "|---|---|---|")
 }
