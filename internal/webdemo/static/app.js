@@ -43,6 +43,20 @@ function coolwarm(t) {
   return lo.map((c, i) => c + (hi[i] - c) * a);
 }
 
+// paintHeat draws an H×W float tensor colour-mapped between its least and
+// greatest values, and returns [least, greatest].
+function paintHeat(canvas, v, scale = 1) {
+  const [h, w] = v.shape;
+  const d = v.data;
+  let lo = Infinity, hi = -Infinity;
+  for (const x of d) {
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  paint(canvas, w, h, (i) => viridis((d[i] - lo) / (hi - lo || 1)), scale);
+  return [lo, hi];
+}
+
 function paint(canvas, w, h, pixel, scale = 1) {
   canvas.width = w;
   canvas.height = h;
@@ -127,14 +141,7 @@ const renderers = {
     return null;
   },
   heatmap(v, canvas) {
-    const [h, w] = v.shape;
-    const d = v.data;
-    let lo = Infinity, hi = -Infinity;
-    for (const x of d) {
-      if (x < lo) lo = x;
-      if (x > hi) hi = x;
-    }
-    paint(canvas, w, h, (i) => viridis((d[i] - lo) / (hi - lo)));
+    paintHeat(canvas, v);
     canvas.style.width = "";
     canvas.parentElement.classList.add("full");
     return null;
@@ -327,14 +334,7 @@ async function livePanel() {
     pending = true;
     requestAnimationFrame(() => {
       pending = false;
-      const [h, w] = heat.shape;
-      const d = heat.data;
-      let lo = Infinity, hi = -Infinity;
-      for (const x of d) {
-        if (x < lo) lo = x;
-        if (x > hi) hi = x;
-      }
-      paint(canvas, w, h, (i) => viridis((d[i] - lo) / (hi - lo || 1)), 6);
+      const [lo, hi] = paintHeat(canvas, heat, 6);
       $("#live-range").textContent = `${lo.toFixed(3)} … ${hi.toFixed(3)}`;
     });
   }
