@@ -10,27 +10,24 @@ func (c *Cache) lruUnlink(i uint32) error {
 	if (p != noSlot && p >= c.maxEntries) || (n != noSlot && n >= c.maxEntries) {
 		return errCorruptPool
 	}
-	if p != noSlot {
-		if c.u32(c.slot(p)+sNext) != i {
+	// relink points the link that points at i (field of slot j, or the
+	// list's end word when j is noSlot) at to, after checking it does.
+	relink := func(j uint32, field, end uint64, to uint32) error {
+		at := end
+		if j != noSlot {
+			at = c.slot(j) + field
+		}
+		if c.u32(at) != i {
 			return errCorruptPool
 		}
-		c.put32(c.slot(p)+sNext, n)
-	} else {
-		if c.u32(hLRUHead) != i {
-			return errCorruptPool
-		}
-		c.put32(hLRUHead, n)
+		c.put32(at, to)
+		return nil
 	}
-	if n != noSlot {
-		if c.u32(c.slot(n)+sPrev) != i {
-			return errCorruptPool
-		}
-		c.put32(c.slot(n)+sPrev, p)
-	} else {
-		if c.u32(hLRUTail) != i {
-			return errCorruptPool
-		}
-		c.put32(hLRUTail, p)
+	if err := relink(p, sNext, hLRUHead, n); err != nil {
+		return err
+	}
+	if err := relink(n, sPrev, hLRUTail, p); err != nil {
+		return err
 	}
 	c.put32(s+sPrev, noSlot)
 	c.put32(s+sNext, noSlot)

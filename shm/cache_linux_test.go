@@ -513,3 +513,42 @@ func TestCacheGoroutines(t *testing.T) {
 		t.Fatal("GetCopy result not aligned")
 	}
 }
+
+// TestLRULinksRepaired: a broken LRU link (either neighbour of the entry
+// touched) is found when Get moves the entry to the head; the pool is
+// rebuilt once, the Get succeeds and every invariant holds afterwards.
+func TestLRULinksRepaired(t *testing.T) {
+	for _, side := range []string{"prev of next", "next of prev"} {
+		t.Run(side, func(t *testing.T) {
+			c := newCache(t, 1<<20)
+			for _, k := range []string{"a", "b", "c"} { // LRU: c, b, a
+				if err := c.Put(k, testutil.Bytes(16), PutOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			a, _ := c.lookup("a")
+			b, _ := c.lookup("b")
+			cc, _ := c.lookup("c")
+			if side == "prev of next" {
+				c.put32(c.slot(a)+sPrev, cc) // should point at b
+			} else {
+				c.put32(c.slot(cc)+sNext, a) // should point at b
+			}
+			gen := c.loadGen()
+			v, err := c.Get("b")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := v.Value.(*tenso.Tensor).Data; !bytes.Equal(got, testutil.Bytes(16).Data) {
+				t.Fatal("wrong value after the repair")
+			}
+			if c.loadGen() != gen+1 {
+				t.Fatalf("generation %v → %v: the broken link was not repaired", gen, c.loadGen())
+			}
+			if c.u32(hLRUHead) != b {
+				t.Fatalf("LRU head is slot %d, want b's %d", c.u32(hLRUHead), b)
+			}
+			mustCheck(t, c)
+		})
+	}
+}
