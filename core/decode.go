@@ -17,7 +17,7 @@ func Decode(p []byte) (Value, error) { return DecodeWith(p, Limits{}) }
 
 // DecodeWith is Decode under the limits l (zero fields mean defaults).
 func DecodeWith(p []byte, l Limits) (Value, error) {
-	l = l.norm()
+	l.norm()
 	d := decoder{lim: &l}
 	v, _, err := d.decode(p, 0, 0, false)
 	return v, err
@@ -29,7 +29,7 @@ func DecodeWith(p []byte, l Limits) (Value, error) {
 // compressed dense packet by walking its LZ4 frame), and exactly those
 // bytes are decoded.
 func DecodePrefix(p []byte, l Limits) (Value, int, error) {
-	l = l.norm()
+	l.norm()
 	s := source{buf: p}
 	n, err := s.frame(&l, true)
 	if err != nil {
@@ -64,8 +64,8 @@ type decoder struct {
 // top-level packet (for error offsets). With exact, the packet must end at
 // len(p) (a length-prefixed container value).
 func (d *decoder) decode(p []byte, base int64, depth int, exact bool) (Value, int, error) {
-	h, err := parseHeader(p, base)
-	if err != nil {
+	var h header
+	if err := parseHeader(&h, p, base); err != nil {
 		return nil, 0, err
 	}
 	switch h.kind {
@@ -77,7 +77,7 @@ func (d *decoder) decode(p []byte, base int64, depth int, exact bool) (Value, in
 		return d.ipcRef(p, h, base, exact)
 	}
 	var pr prelude
-	err = parsePrelude(&pr, p, &h, base, d.lim, nil)
+	err := parsePrelude(&pr, p, &h, base, d.lim, nil)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -104,10 +104,10 @@ func (d *decoder) decode(p []byte, base int64, depth int, exact bool) (Value, in
 // Decode's; a packet of another kind is an ErrUnsupported FormatError. On
 // error *t is unchanged.
 func DecodeTensor(t *Tensor, p, buf []byte, l Limits) error {
-	l = l.norm()
+	l.norm()
 	d := decoder{lim: &l}
-	h, err := parseHeader(p, 0)
-	if err != nil {
+	var h header
+	if err := parseHeader(&h, p, 0); err != nil {
 		return err
 	}
 	if h.kind != KindDense {

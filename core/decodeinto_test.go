@@ -32,7 +32,8 @@ func checkDenseFast(t *testing.T, p []byte) {
 	got := Tensor{Shape: make([]int, 0, 4)}
 	buf := make([]byte, 0, 64)
 	derr := DecodeTensor(&got, p, buf, Limits{})
-	h, herr := parseHeader(p, 0)
+	var h header
+	herr := parseHeader(&h, p, 0)
 	if herr == nil && h.kind == KindDense {
 		// Dense packets (good or bad): Decode's exact answer.
 		if (derr == nil) != (err == nil) || (derr != nil && derr.Error() != err.Error()) {

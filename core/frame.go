@@ -24,7 +24,7 @@ func InspectWith(p []byte, l Limits) (Info, error) {
 // nothing, for loops that inspect many packets. On error *in is
 // unspecified.
 func InspectInto(in *Info, p []byte, l Limits) error {
-	l = l.norm()
+	l.norm()
 	return inspect(in, p, 0, &l)
 }
 
@@ -35,8 +35,8 @@ func inspect(in *Info, p []byte, base int64, l *Limits) error {
 	if shape == nil {
 		shape = []int{}
 	}
-	h, err := parseHeader(p, base)
-	if err != nil {
+	var h header
+	if err := parseHeader(&h, p, base); err != nil {
 		return err
 	}
 	*in = Info{
@@ -57,6 +57,7 @@ func inspect(in *Info, p []byte, base int64, l *Limits) error {
 		if h.ndim != 2 {
 			return ferr(ErrCorrupt, base+h.ndimOff(), "ndim", "sparse matrix with ndim %d, want 2", h.ndim)
 		}
+		var err error
 		in.Shape, in.Elements, err = readShape(shape, p, h.size, h.ndim, base, base+h.ndimOff(), l)
 		return err
 	}
@@ -85,7 +86,7 @@ func inspect(in *Info, p []byte, base int64, l *Limits) error {
 // length prefixes only, so the whole container must be present, but no
 // body is read, verified or decompressed: Decode validates values.
 func InspectTree(p []byte, l Limits) (Info, error) {
-	l = l.norm()
+	l.norm()
 	var in Info
 	if err := inspectTree(&in, p, 0, 0, &l); err != nil {
 		return Info{}, err
@@ -111,7 +112,8 @@ func inspectTree(in *Info, p []byte, base int64, depth int, l *Limits) error {
 // (nothing for other kinds), checking its depth first. The packet's
 // header has been validated by inspect.
 func walkParts(p []byte, base int64, depth int, l *Limits, fn func(i int, key string, at, n int) error) error {
-	h, err := parseHeader(p, base)
+	var h header
+	err := parseHeader(&h, p, base)
 	if err != nil || (h.kind != KindBundle && h.kind != KindSparseCOO && h.kind != KindSparseCSR && h.kind != KindSparseCSC) {
 		return err
 	}
@@ -211,7 +213,7 @@ func sparseNames(k Kind) [3]string {
 // (Decode itself refuses more than Limits.MaxDecodedBytes). Errors are
 // those of the headers read; a packet it accepts may still fail Decode.
 func DecompressedSize(p []byte, l Limits) (int64, error) {
-	l = l.norm()
+	l.norm()
 	var sum int64
 	if err := decompressedSize(p, 0, 0, &l, &sum); err != nil {
 		return 0, err
@@ -240,7 +242,7 @@ func decompressedSize(p []byte, base int64, depth int, l *Limits, sum *int64) er
 // that starts at the body offset. This delimits a packet inside a larger
 // buffer such as a shared-memory segment (FORMAT.md §18).
 func PacketLen(p []byte, l Limits) (int, error) {
-	l = l.norm()
+	l.norm()
 	s := source{buf: p}
 	n, err := s.frame(&l, true)
 	return int(n), err
@@ -380,7 +382,9 @@ func (s *source) header() (header, error) {
 			return header{}, err
 		}
 	}
-	return parseHeader(s.buf, 0)
+	var h header
+	err := parseHeader(&h, s.buf, 0)
+	return h, err
 }
 
 // prelude pulls and parses the prelude of a tensor-like packet (header h)

@@ -51,21 +51,23 @@ type header struct {
 	kind    Kind
 }
 
-// parseHeader reads the fixed header at p[0:] (base is p's offset in the
-// top-level packet) and classifies the packet by the rules of FORMAT.md §3.
-func parseHeader(p []byte, base int64) (header, error) {
-	var h header
+// parseHeader reads the fixed header at p[0:] into *h (base is p's offset
+// in the top-level packet) and classifies the packet by the rules of
+// FORMAT.md §3. (Through a pointer: returning the struct cost a tenth of
+// Inspect.)
+func parseHeader(h *header, p []byte, base int64) error {
+	*h = header{}
 	if len(p) < headerV3 {
-		return h, ferr(ErrCorrupt, base, "header", "truncated: %d bytes, a header needs at least 8", len(p))
+		return ferr(ErrCorrupt, base, "header", "truncated: %d bytes, a header needs at least 8", len(p))
 	}
 	if p[0] != magic[0] || p[1] != magic[1] || p[2] != magic[2] || p[3] != magic[3] {
-		return h, ferr(ErrCorrupt, base, "magic", "bad magic %q, want \"TNSO\"", p[0:4])
+		return ferr(ErrCorrupt, base, "magic", "bad magic %q, want \"TNSO\"", p[0:4])
 	}
 	h.version = int(p[4])
 	switch h.version {
 	case 4:
 		if len(p) < headerV4 {
-			return h, ferr(ErrCorrupt, base, "header", "truncated: %d bytes, a v4 header needs 10", len(p))
+			return ferr(ErrCorrupt, base, "header", "truncated: %d bytes, a v4 header needs 10", len(p))
 		}
 		h.flags = getU16(p[5:])
 		h.dtype = DType(p[7])
@@ -78,11 +80,11 @@ func parseHeader(p []byte, base int64) (header, error) {
 		h.ndim = int(p[7])
 		h.size = headerV3
 	default:
-		return h, ferr(ErrUnsupported, base+4, "version", "unsupported protocol version %d (this reader accepts 3 and 4)", h.version)
+		return ferr(ErrUnsupported, base+4, "version", "unsupported protocol version %d (this reader accepts 3 and 4)", h.version)
 	}
 	k := h.flags & kindFlags
 	if bits.OnesCount16(k) > 1 {
-		return h, ferr(ErrUnsupported, base+5, "flags", "flags 0x%04x set more than one packet kind", h.flags)
+		return ferr(ErrUnsupported, base+5, "flags", "flags 0x%04x set more than one packet kind", h.flags)
 	}
 	mod := h.flags & (FlagIntegrity | FlagCompression)
 	switch k {
@@ -110,14 +112,14 @@ func parseHeader(p []byte, base int64) (header, error) {
 	switch h.kind {
 	case KindBundle, KindSparseCOO, KindSparseCSR, KindSparseCSC, KindIPCRef:
 		if mod != 0 {
-			return h, ferr(ErrUnsupported, base+5, "flags", "flags 0x%04x: %s packets carry no integrity or compression flag", h.flags, h.kind)
+			return ferr(ErrUnsupported, base+5, "flags", "flags 0x%04x: %s packets carry no integrity or compression flag", h.flags, h.kind)
 		}
 	case KindQuantized, KindString, KindRaggedFrame:
 		if mod&FlagCompression != 0 {
-			return h, ferr(ErrUnsupported, base+5, "flags", "flags 0x%04x: %s packets cannot be compressed", h.flags, h.kind)
+			return ferr(ErrUnsupported, base+5, "flags", "flags 0x%04x: %s packets cannot be compressed", h.flags, h.kind)
 		}
 	}
-	return h, nil
+	return nil
 }
 
 // readShape reads ndim u32 dims at p[at:], applying the dim and element
@@ -201,10 +203,12 @@ type prelude struct {
 }
 
 // parsePrelude parses a tensor-like packet (dense, quantized, string,
-// ragged framing) up to its body offset. The shape goes into shape's
-// storage when its capacity allows (nil: a new slice).
+// ragged framing) up to its body offset into *pr, which must be zero (each
+// caller declares a fresh one: zeroing it again cost a fifth of Inspect).
+// The shape goes into shape's storage when its capacity allows (nil: a new
+// slice).
 func parsePrelude(pr *prelude, p []byte, h *header, base int64, l *Limits, shape []int) error {
-	*pr = prelude{header: *h}
+	pr.header = *h
 	var err error
 	at := h.size
 	switch h.kind {

@@ -58,7 +58,8 @@ func NewReader(r io.Reader) *Reader { return NewReaderLimits(r, Limits{}) }
 
 // NewReaderLimits returns a Reader that applies l to every packet.
 func NewReaderLimits(r io.Reader, l Limits) *Reader {
-	return &Reader{r: r, lim: l.norm()}
+	l.norm()
+	return &Reader{r: r, lim: l}
 }
 
 // Read reads and decodes the next packet. It returns io.EOF when the stream

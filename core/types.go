@@ -494,7 +494,8 @@ const (
 // recursive one's simplicity for depths no writer produces.
 const MaxDepthCeiling = 1000
 
-func (l Limits) norm() Limits {
+// norm puts the defaults in place of unset limits, in place.
+func (l *Limits) norm() {
 	if l.MaxDims <= 0 {
 		l.MaxDims = DefaultMaxDims
 	}
@@ -516,7 +517,6 @@ func (l Limits) norm() Limits {
 	if l.MaxDecodedBytes <= 0 {
 		l.MaxDecodedBytes = DefaultMaxDecodedBytes
 	}
-	return l
 }
 
 // Info is the header-level description of a packet (FORMAT.md §17).
