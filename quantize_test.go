@@ -134,27 +134,8 @@ func TestQuantGoldenDequantize(t *testing.T) {
 			}
 			// The unpacked integers, as int16 LE.
 			vals := make([]int16, n)
-			switch q.DType {
-			case QInt8:
-				for j, b := range q.Data {
-					vals[j] = int16(int8(b))
-				}
-			case QUint8:
-				for j, b := range q.Data {
-					vals[j] = int16(b)
-				}
-			case QInt4:
-				v := make([]int8, n)
-				UnpackInt4(v, q.Data)
-				for j, x := range v {
-					vals[j] = int16(x)
-				}
-			case QUint4:
-				v := make([]uint8, n)
-				UnpackUint4(v, q.Data)
-				for j, x := range v {
-					vals[j] = int16(x)
-				}
+			for j, v := range quantValues(q, n) {
+				vals[j] = int16(v)
 			}
 			var buf bytes.Buffer
 			binary.Write(&buf, binary.LittleEndian, vals)
@@ -354,26 +335,7 @@ func TestQuantizeMatchesNaive(t *testing.T) {
 					if !reflect.DeepEqual(bitsOf(q.Scales), bitsOf(sc)) || !reflect.DeepEqual(bitsOf(q.ZeroPoints), bitsOf(zp)) {
 						t.Fatalf("%v %v %v axis=%d gs=%d: params %v %v, naive %v %v", shape, d, s, axis, gs, q.Scales, q.ZeroPoints, sc, zp)
 					}
-					got := make([]int32, n)
-					switch d {
-					case QInt8:
-						for i, b := range q.Data {
-							got[i] = int32(int8(b))
-						}
-					case QUint8:
-						for i, b := range q.Data {
-							got[i] = int32(b)
-						}
-					default:
-						v := make([]int8, n)
-						UnpackInt4(v, q.Data)
-						for i, b := range v {
-							got[i] = int32(b)
-							if d == QUint4 {
-								got[i] &= 0xF
-							}
-						}
-					}
+					got := quantValues(q, n)
 					if n > 0 && !reflect.DeepEqual(got, vals) {
 						t.Fatalf("%v %v %v axis=%d gs=%d: values differ from naive", shape, d, s, axis, gs)
 					}
@@ -600,4 +562,33 @@ func ExampleQuantize() {
 	// Output:
 	// [0.007843138 0.005882353] [126.999985 -213]
 	// [-2 -1.0039215 1.1967678e-07 0.5 1 2]
+}
+
+// quantValues unpacks the n stored integers of q (qint8, quint8, qint4 or
+// quint4).
+func quantValues(q *Quantized, n int) []int32 {
+	out := make([]int32, n)
+	switch q.DType {
+	case QInt8:
+		for i, b := range q.Data[:n] {
+			out[i] = int32(int8(b))
+		}
+	case QUint8:
+		for i, b := range q.Data[:n] {
+			out[i] = int32(b)
+		}
+	case QInt4:
+		v := make([]int8, n)
+		UnpackInt4(v, q.Data)
+		for i, x := range v {
+			out[i] = int32(x)
+		}
+	case QUint4:
+		v := make([]uint8, n)
+		UnpackUint4(v, q.Data)
+		for i, x := range v {
+			out[i] = int32(x)
+		}
+	}
+	return out
 }

@@ -29,6 +29,14 @@ func startApp(t *testing.T, a *App) string {
 	return "http://" + ln.Addr().String()
 }
 
+// doubleApp serves double at /infer on a loopback port until the test ends
+// and returns the base URL.
+func doubleApp(t *testing.T) string {
+	a := NewApp(Options{})
+	a.Endpoint("/infer", double)
+	return startApp(t, a)
+}
+
 func newClient(t *testing.T, base string, o ClientOptions) *Client {
 	t.Helper()
 	c, err := NewClient(base, o)

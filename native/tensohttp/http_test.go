@@ -43,9 +43,7 @@ func TestShapeString(t *testing.T) {
 
 func TestPredictRoundTrip(t *testing.T) {
 	testutil.CheckGoroutines(t)
-	a := NewApp(Options{})
-	a.Endpoint("/infer", double)
-	c := newClient(t, startApp(t, a), ClientOptions{})
+	c := newClient(t, doubleApp(t), ClientOptions{})
 	for _, compress := range []bool{false, true} {
 		in := testutil.F32([]int{2, 3}, 1, 2, 3, 4, 5, 6)
 		out, err := c.Predict(context.Background(), "/infer", in, compress)
@@ -539,9 +537,7 @@ func TestGracefulShutdown(t *testing.T) {
 // TestChunkedRequest: a request body without Content-Length is read.
 func TestChunkedRequest(t *testing.T) {
 	testutil.CheckGoroutines(t)
-	a := NewApp(Options{})
-	a.Endpoint("/infer", double)
-	base := startApp(t, a)
+	base := doubleApp(t)
 	packet := mustEncode(t, testutil.F32([]int{50000}), tenso.Options{})
 	req, _ := http.NewRequest("POST", base+"/infer", io.MultiReader(bytes.NewReader(packet)))
 	req.Header.Set("Content-Type", ContentType)
@@ -634,9 +630,7 @@ func TestStreamPredictStalledServer(t *testing.T) {
 // TestConcurrentClients: many goroutines share one Client and one App.
 func TestConcurrentClients(t *testing.T) {
 	testutil.CheckGoroutines(t)
-	a := NewApp(Options{})
-	a.Endpoint("/infer", double)
-	c := newClient(t, startApp(t, a), ClientOptions{})
+	c := newClient(t, doubleApp(t), ClientOptions{})
 	var wg sync.WaitGroup
 	errc := make(chan error, 8)
 	for g := 0; g < 8; g++ {
