@@ -82,13 +82,13 @@ test-e2e: bin/tenso $(NATS_BUNDLE)
 	$(call NPM_CI,web-demo)
 	cd web-demo && node --test e2e/*.test.js
 
-# Its output, after a line saying when and under what load, is kept in
+# Its output, after header lines saying when, on which CPU and under what
+# load, is kept in
 # bench/snapshots/js.txt, and the README's Node table is written from it
 # (internal/benchtables, whose test checks the README matches).
 bench-js: wasm
 	$(call NPM_CI,js)
-	cd js && { echo "# $$(date -u '+%Y-%m-%d %H:%M UTC'), node $$(node --version), load average $$(cut -d' ' -f1-3 /proc/loadavg)"; \
-	  node bench/bench.mjs; } > ../bench/snapshots/js.txt.new
+	{ $(SNAP_HEAD) && cd js && node bench/bench.mjs; } > bench/snapshots/js.txt.new
 	mv bench/snapshots/js.txt.new bench/snapshots/js.txt
 	cat bench/snapshots/js.txt
 	$(GO) run ./internal/benchtables -render
@@ -121,7 +121,7 @@ $(WASM_FLOOR): wasm/internal/startbench/floor/main.go $(WASM_STAMP)
 
 # The start-up benchmarks' output, after a line saying when and under what
 # load, is kept in bench/snapshots/ (the README's start-up rows quote it).
-SNAP_HEAD = echo "\# $$(date -u '+%Y-%m-%d %H:%M UTC'), $$($(GO) env GOVERSION), node $$(node --version 2>/dev/null), load average $$(cut -d' ' -f1-3 /proc/loadavg)"
+SNAP_HEAD = $(GO) run ./internal/benchtables -header && echo "\# node $$(node --version 2>/dev/null)"
 
 .PHONY: bench-startup
 bench-startup: wasm $(WASM_FLOOR)
@@ -160,6 +160,6 @@ bench-startup-js: wasm $(WASM_FLOOR)
 	  node -e 'import("./js/bench/startup-common.mjs").then((m) => console.log(m.HEADER))' && \
 	  (cd js && node bench/startup.mjs -n $(STARTUP_N)) && \
 	  (cd web-demo && node bench/startup.mjs -rounds $(STARTUP_ROUNDS) -loads $(STARTUP_LOADS) -settle $(STARTUP_SETTLE)) && \
-	  (cd web-demo && node bench/startup.mjs -rounds $(STARTUP_ROUNDS) -loads 2 -settle $(STARTUP_SETTLE) -restart); } > bench/snapshots/startup-js.txt.new
+	  (cd web-demo && node bench/startup.mjs -rounds $(STARTUP_ROUNDS) -loads 2 -settle $(STARTUP_SETTLE) -restart); } > bench/snapshots/startup-js.txt.new 2>&1
 	mv bench/snapshots/startup-js.txt.new bench/snapshots/startup-js.txt
 	cat bench/snapshots/startup-js.txt

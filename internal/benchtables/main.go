@@ -36,6 +36,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/klauspost/cpuid/v2"
 )
 
 // A suite is one `go test -bench` run and the README table made from it.
@@ -56,10 +58,15 @@ var suites = []suite{
 
 func main() {
 	renderOnly := flag.Bool("render", false, "write the README from the committed snapshots, without benchmarking")
+	head := flag.Bool("header", false, "print a snapshot's header line (date, Go, CPU, load) and exit")
 	only := flag.String("only", "", "benchmark this suite only (codec, kernel, serving or wazero); every table is still written")
 	count := flag.Int("count", 3, "runs of each benchmark (the tables use the fastest)")
 	readme := flag.String("readme", "README.md", "the README to rewrite")
 	flag.Parse()
+	if *head {
+		fmt.Println(header())
+		return
+	}
 	if err := run(*renderOnly, *only, *count, *readme); err != nil {
 		fmt.Fprintln(os.Stderr, "benchtables:", err)
 		os.Exit(1)
@@ -97,12 +104,33 @@ func run(renderOnly bool, only string, count int, readme string) error {
 
 func snapshotPath(name string) string { return "bench/snapshots/" + name + ".txt" }
 
-// snapshot runs s and writes its raw output, after a header saying when,
-// with what and under what load.
+// header is a snapshot's first line: when, with what, on which CPU and
+// under what load (make bench-js and the start-up benchmarks print it with
+// -header too).
+func header() string {
+	load := strings.Fields(readOr("/proc/loadavg"))
+	c := cpuid.CPU
+	simd := "no AVX-512"
+	if c.Supports(cpuid.AVX512F, cpuid.AVX512BW) {
+		simd = "AVX-512"
+	}
+	if !c.Supports(cpuid.AVX2) {
+		simd += ", no AVX2"
+	}
+	return fmt.Sprintf("# %s, %s, GOMAXPROCS %d, %s (family %d, model %d; %s), load average %s",
+		time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.Version(), runtime.GOMAXPROCS(0),
+		strings.TrimSpace(c.BrandName), c.Family, c.Model, simd, strings.Join(load[:min(3, len(load))], " "))
+}
+
+func readOr(path string) string {
+	b, _ := os.ReadFile(path)
+	return string(b)
+}
+
+// snapshot runs s and writes its raw output after header().
 func snapshot(s suite, count int) error {
-	load, _ := os.ReadFile("/proc/loadavg")
 	var out bytes.Buffer
-	fmt.Fprintf(&out, "# %s, %s, GOMAXPROCS %d, load average %s", time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.Version(), runtime.GOMAXPROCS(0), strings.Join(strings.Fields(string(load))[:min(3, len(strings.Fields(string(load))))], " "))
+	out.WriteString(header())
 	fmt.Fprintf(&out, "\n# go test -run '^$' -count %d %s\n", count, strings.Join(s.args, " "))
 	cmd := exec.Command("go", append([]string{"test", "-run", "^$", "-count", strconv.Itoa(count)}, s.args...)...)
 	cmd.Stdout = &out
