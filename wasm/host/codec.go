@@ -143,6 +143,11 @@ func (c *Codec) callOn(ctx context.Context, m api.Module, name string, b []byte,
 	if err != nil {
 		return 0, err
 	}
+	return c.invoke(ctx, m, fn, b, args...)
+}
+
+// invoke is callOn for an export already looked up.
+func (c *Codec) invoke(ctx context.Context, m api.Module, fn api.Function, b []byte, args ...uint64) (uint64, error) {
 	ptr, err := c.input(ctx, m, b)
 	if err != nil {
 		return 0, err
@@ -152,6 +157,28 @@ func (c *Codec) callOn(ctx context.Context, m api.Module, name string, b []byte,
 		return 0, err
 	}
 	return res[0], nil
+}
+
+// output reads what an export that returns a status left: the module's
+// error for a non-zero status, else its result, or bad when the result lies
+// outside the module's memory.
+func (c *Codec) output(m api.Module, status uint64, bad error) ([]byte, error) {
+	if int32(status) != 0 {
+		return nil, c.moduleError(m)
+	}
+	r, ok := c.result(m)
+	if !ok {
+		return nil, bad
+	}
+	return r, nil
+}
+
+// releaseAfter drops the module's last result (tenso_release) after a call
+// on more than 1 MiB, so that its memory is reused rather than held.
+func (c *Codec) releaseAfter(ctx context.Context, n int) {
+	if n > 1<<20 {
+		c.fn.release.Call(ctx)
+	}
 }
 
 // input copies b into the module: into the fixed small buffer when it
@@ -185,26 +212,16 @@ func (c *Codec) put(ctx context.Context, m api.Module, b []byte) (uint32, error)
 func (c *Codec) Decode(ctx context.Context, packet []byte) (tenso.Value, error) {
 	var v tenso.Value
 	err := c.call(ctx, func(m api.Module) error {
-		ptr, err := c.input(ctx, m, packet)
+		res, err := c.invoke(ctx, m, c.fn.decode, packet, uint64(len(packet)))
 		if err != nil {
 			return err
 		}
-		n := uint64(len(packet))
-		res, err := c.fn.decode.Call(ctx, uint64(ptr), n, n)
+		lay, err := c.output(m, res, errOutOfRangeLayout)
 		if err != nil {
 			return err
-		}
-		if int32(res[0]) != 0 {
-			return c.moduleError(m)
-		}
-		lay, ok := c.result(m)
-		if !ok {
-			return errors.New("tenso: wasm module returned an out-of-range layout")
 		}
 		v, err = readLayout(lay, packet, m.Memory())
-		if len(packet) > 1<<20 {
-			c.fn.release.Call(ctx)
-		}
+		c.releaseAfter(ctx, len(packet))
 		return err
 	})
 	return v, err
@@ -237,17 +254,12 @@ func (c *Codec) Encode(ctx context.Context, v tenso.Value, o tenso.Options) ([]b
 		if err != nil {
 			return err
 		}
-		if int32(res[0]) != 0 {
-			return c.moduleError(m)
-		}
-		p, ok := c.result(m)
-		if !ok {
-			return errors.New("tenso: wasm module returned an out-of-range packet")
+		p, err := c.output(m, res[0], errOutOfRangePacket)
+		if err != nil {
+			return err
 		}
 		out = append([]byte(nil), p...)
-		if len(out) > 1<<20 {
-			c.fn.release.Call(ctx)
-		}
+		c.releaseAfter(ctx, len(out))
 		return nil
 	})
 	return out, err
@@ -257,20 +269,13 @@ func (c *Codec) Encode(ctx context.Context, v tenso.Value, o tenso.Options) ([]b
 func (c *Codec) Inspect(ctx context.Context, packet []byte) (tenso.Info, error) {
 	var info tenso.Info
 	err := c.call(ctx, func(m api.Module) error {
-		ptr, err := c.input(ctx, m, packet)
+		res, err := c.invoke(ctx, m, c.fn.inspect, packet)
 		if err != nil {
 			return err
 		}
-		res, err := c.fn.inspect.Call(ctx, uint64(ptr), uint64(len(packet)))
+		w, err := c.output(m, res, errBadResult)
 		if err != nil {
 			return err
-		}
-		if int32(res[0]) != 0 {
-			return c.moduleError(m)
-		}
-		w, ok := c.result(m)
-		if !ok {
-			return errBadResult
 		}
 		info, _, err = readInfo(w, 0)
 		return err
@@ -296,18 +301,15 @@ func (c *Codec) Dequantize(ctx context.Context, q *tenso.Quantized) (*tenso.Tens
 		if err != nil {
 			return err
 		}
-		if int32(res) != 0 {
-			return c.moduleError(m)
+		r, err := c.output(m, res, errBadResult)
+		if err != nil {
+			return err
 		}
-		r, ok := c.result(m)
-		if !ok || len(r) != 4*q.NumElements() {
+		if len(r) != 4*q.NumElements() {
 			return errBadResult
 		}
-		out = make([]byte, len(r))
-		copy(out, r)
-		if len(out) > 1<<20 {
-			c.fn.release.Call(ctx)
-		}
+		out = append([]byte(nil), r...)
+		c.releaseAfter(ctx, len(out))
 		return nil
 	})
 	if err != nil {

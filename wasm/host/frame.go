@@ -59,12 +59,10 @@ func (c *Codec) DecodePrefix(ctx context.Context, p []byte) (tenso.Value, int, e
 		}
 		lay, ok := c.result(m)
 		if !ok {
-			return errBadLayout
+			return errOutOfRangeLayout
 		}
 		v, err = readLayout(lay, p[:n:n], m.Memory())
-		if len(p) > 1<<20 {
-			c.fn.release.Call(ctx)
-		}
+		c.releaseAfter(ctx, len(p))
 		return err
 	})
 	if err != nil {
@@ -83,12 +81,9 @@ func (c *Codec) InspectTree(ctx context.Context, p []byte) (tenso.Info, error) {
 		if err != nil {
 			return err
 		}
-		if int32(res) != 0 {
-			return c.moduleError(m)
-		}
-		w, ok := c.result(m)
-		if !ok {
-			return errBadResult
+		w, err := c.output(m, res, errBadResult)
+		if err != nil {
+			return err
 		}
 		var end int
 		info, end, err = readTree(w, 0, 0)
@@ -103,7 +98,12 @@ func (c *Codec) InspectTree(ctx context.Context, p []byte) (tenso.Info, error) {
 	return info, nil
 }
 
-var errBadResult = errors.New("tenso: wasm module returned a malformed result")
+// What the module returned when it is not what this package expects.
+var (
+	errBadResult        = errors.New("tenso: wasm module returned a malformed result")
+	errOutOfRangeLayout = errors.New("tenso: wasm module returned an out-of-range layout")
+	errOutOfRangePacket = errors.New("tenso: wasm module returned an out-of-range packet")
+)
 
 // infoWords is the number of words of an Info before its shape.
 const infoWords = 16
