@@ -147,9 +147,13 @@ func (*Tensor) Kind() Kind { return KindDense }
 func (*Tensor) isValue()   {}
 
 // NumElements is the product of the shape (1 for a 0-d tensor).
-func (t *Tensor) NumElements() int {
+func (t *Tensor) NumElements() int { return product(t.Shape) }
+
+// product is the element count of shape: 1 for a 0-d shape, unchecked for
+// overflow (checkShape is the checked rule).
+func product(shape []int) int {
 	n := 1
-	for _, d := range t.Shape {
+	for _, d := range shape {
 		n *= d
 	}
 	return n
@@ -307,13 +311,7 @@ func (*Quantized) Kind() Kind { return KindQuantized }
 func (*Quantized) isValue()   {}
 
 // NumElements is the logical element count (1 for 0-d).
-func (q *Quantized) NumElements() int {
-	n := 1
-	for _, d := range q.Shape {
-		n *= d
-	}
-	return n
-}
+func (q *Quantized) NumElements() int { return product(q.Shape) }
 
 // DataLen is the body length of n elements of dtype d: n × ItemSize for a
 // dense dtype, n for qint8 and quint8, ⌈n/2⌉ for qint4 and quint4 (two per
