@@ -201,8 +201,9 @@ type results struct {
 	ratio map[string]map[string]float64   // js: row → baseline → median per-round ratio
 }
 
-// parseJS reads make bench-js output: its header line and the JSON line
-// of each row's median time and the interleaved rows' ratios.
+// parseJS reads make bench-js output: its header lines (the snapshot's,
+// then "# node vX") and the JSON line of each row's median time and the
+// interleaved rows' ratios.
 func parseJS(r io.Reader) (results, error) {
 	res := results{b: map[string]bench{}}
 	sc := bufio.NewScanner(r)
@@ -210,7 +211,9 @@ func parseJS(r io.Reader) (results, error) {
 	found := false
 	for sc.Scan() {
 		line := sc.Text()
-		if strings.HasPrefix(line, "# ") && res.when == "" {
+		if node, ok := strings.CutPrefix(line, "# node "); ok && res.when != "" {
+			res.when += ", node " + node // the second header line (make bench-js)
+		} else if strings.HasPrefix(line, "# ") && res.when == "" {
 			res.when = strings.TrimPrefix(line, "# ")
 		}
 		js, ok := strings.CutPrefix(line, "JSON: ")
