@@ -134,13 +134,20 @@ bench-startup: wasm $(WASM_FLOOR)
 # `make wasm` builds it but keeping the name section (-ldflags=-w, no -s, no
 # wasm-opt), the code bytes of each package's functions, and the reference
 # chain that makes the linker keep fmt, reflect, os, time and context
-# (-dumpdep). WASM_SIZE_SYMS=a,b lists other symbols.
+# (-dumpdep). WASM_SIZE_SYMS=a,b lists other symbols. Last, the floor's size
+# alone, linking fmt (one Sprintf) and linking strconv instead, built as
+# $(WASM_FLOOR) is: what the module's fmt costs.
 WASM_SIZE_SYMS ?= fmt.Errorf,fmt.Sprintf,reflect.Value.Method,os.init,time.init,context.init
 
 wasm-size:
 	@mkdir -p bin
 	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags="-w -dumpdep" -o bin/tenso-names.wasm ./wasm/module 2> bin/tenso-names.dumpdep
 	$(GO) run ./wasm/internal/wasmsize -why bin/tenso-names.dumpdep -sym '$(WASM_SIZE_SYMS)' bin/tenso-names.wasm
+	@for t in none floor_fmt floor_strconv; do \
+	  GOOS=wasip1 GOARCH=wasm $(GO) build -tags $$t -buildmode=c-shared -trimpath -ldflags="-s -w" -o bin/floor-$$t.wasm ./wasm/internal/startbench/floor || exit 1; \
+	  if [ -n "$(WASM_OPT)" ]; then $(WASM_OPT) $(WASM_OPT_FLAGS) bin/floor-$$t.wasm -o bin/floor-$$t.wasm || exit 1; fi; \
+	  printf 'floor, tags %-14s raw %9d B  gzip -9 %9d B\n' $$t $$(wc -c < bin/floor-$$t.wasm) $$(gzip -9c bin/floor-$$t.wasm | wc -c); \
+	done
 
 # The same for Node and Chromium (js/bench/startup.mjs, web-demo/bench/startup.mjs):
 # fresh processes / fresh profiles to the first decoded tensor against the
